@@ -1,0 +1,2 @@
+"""policylog: rules-as-code for subsidy policy lists."""
+__version__ = "0.1.0"

@@ -1,0 +1,82 @@
+"""What every subcommand shares: loading rules and profiles, and reporting diagnostics."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Callable
+
+from ..dsl.checker import RuleBase
+from ..dsl.diagnostics import Diagnostic, PolicylogError, SourceCache, render_all
+from ..dsl.loader import load_rule_base
+
+EXIT_OK, EXIT_INPUT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def add_rules_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", metavar="DIR", default=None,
+                        help="rule directory or .policy file (default: the bundled rules)")
+
+
+def add_policy_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--policy", metavar="ID", action="append", default=None,
+                        help="only this policy (repeatable), e.g. nmg2026")
+
+
+def report(diagnostics, sources: SourceCache, fmt: str = "text", stream=None) -> None:
+    stream = stream or sys.stderr
+    diagnostics = list(diagnostics)
+    if fmt == "json":
+        stream.write(json.dumps([d.to_json() for d in sorted(diagnostics, key=Diagnostic.sort_key)],
+                                ensure_ascii=False, indent=2) + "\n")
+    else:
+        stream.write(render_all(diagnostics, sources, concise=(fmt == "concise")) + "\n")
+        errors = sum(1 for d in diagnostics if d.severity.value == "error")
+        if fmt == "text" and errors:
+            stream.write(f"\n{errors} error(s)\n")
+
+
+def load_rules(path: str | None, sources: SourceCache) -> RuleBase:
+    return load_rule_base(Path(path) if path else None, sources=sources)
+
+
+def select_policies(rule_base: RuleBase, wanted: list[str] | None) -> set[str] | None:
+    """The policies to use; raises a usage error for an unknown id."""
+    if not wanted:
+        return None
+    unknown = [p for p in wanted if p not in rule_base.policies]
+    if unknown:
+        from ..dsl.checker import did_you_mean
+
+        hint = did_you_mean(unknown[0], rule_base.policies) or \
+            f"known policies: {', '.join(sorted(rule_base.policies))}"
+        raise UsageError(f"no policy `{unknown[0]}` in the rule base; {hint}")
+    return set(wanted)
+
+
+class UsageError(Exception):
+    pass
+
+
+def guarded(body: Callable[[argparse.Namespace, SourceCache], int]) -> Callable[[argparse.Namespace], int]:
+    """Run a command body, turning PolicylogError into rendered diagnostics and exit code 1."""
+
+    def run(args: argparse.Namespace) -> int:
+        sources = SourceCache()
+        try:
+            return body(args, sources)
+        except PolicylogError as exc:
+            report(exc.diagnostics, sources, getattr(args, "diagnostics_format", "text"))
+            return EXIT_INPUT_ERROR
+        except UsageError as exc:
+            sys.stderr.write(f"policylog {args.command}: error: {exc}\n")
+            return EXIT_USAGE
+
+    return run
+
+
+def add_diagnostics_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--diagnostics-format", choices=("text", "concise", "json"), default="text",
+                        help="how errors in rules or profiles are printed (default: text)")

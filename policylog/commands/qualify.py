@@ -1,0 +1,32 @@
+"""`policylog qualify PROFILE`: every provision a subject qualifies for, with amounts and traces."""
+
+from __future__ import annotations
+
+import sys
+
+from ..engine.profiles import load_profile
+from ..engine.qualify import PolicyEngine
+from ..engine.render import dumps, render_text, result_to_json
+from .common import (EXIT_OK, add_diagnostics_format, add_policy_argument, add_rules_argument,
+                     guarded, load_rules, select_policies)
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "qualify", help="which provisions a profile qualifies for, how much, and why",
+        description="Evaluate one profile (YAML or JSON) against the rule base.")
+    parser.add_argument("profile", metavar="PROFILE", help="a profile file (.yaml, .yml or .json)")
+    add_rules_argument(parser)
+    add_policy_argument(parser)
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_diagnostics_format(parser)
+    parser.set_defaults(run=guarded(run))
+
+
+def run(args, sources) -> int:
+    rule_base = load_rules(args.rules, sources)
+    policies = select_policies(rule_base, args.policy)
+    profile = load_profile(args.profile, rule_base, sources)
+    result = PolicyEngine(rule_base, policies).qualify(profile)
+    sys.stdout.write(dumps(result_to_json(result)) if args.format == "json" else render_text(result))
+    return EXIT_OK

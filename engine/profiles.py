@@ -141,20 +141,10 @@ class ProfileLoader:
                                         f"profile is larger than {MAX_PROFILE_BYTES:,} bytes",
                                         Span.point(self.file, 1, 1),
                                         help="screen large registers with `policylog screen`")])
-        try:
-            node = yaml.compose(text, Loader=_NoAliasLoader)
-        except _ProfileError as exc:
-            raise PolicylogError([error(exc.code, exc.name, exc.message,
-                                        Span.point(self.file, exc.mark.line + 1, exc.mark.column + 1),
-                                        help=exc.help)]) from None
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            span = Span.point(self.file, mark.line + 1, mark.column + 1) if mark else None
-            raise PolicylogError([error("E300", "profile-syntax", f"not valid YAML or JSON: "
-                                        f"{exc.problem or exc.context}", span)]) from None
-        except (yaml.YAMLError, RecursionError) as exc:
-            raise PolicylogError([error("E300", "profile-syntax", f"not valid YAML or JSON: "
-                                        f"{type(exc).__name__}", Span.point(self.file, 1, 1))]) from None
+        return self.load_node(compose_yaml(text, self.file))
+
+    def load_node(self, node) -> Profile:
+        """A profile from a composed YAML node: a whole file's, or one embedded in a rule test."""
         if node is None:
             raise PolicylogError([error("E311", "empty-profile", "the profile is empty",
                                         Span.point(self.file, 1, 1),
@@ -375,6 +365,24 @@ class ProfileLoader:
             self.err("E304", "wrong-type", f"`{attribute.qualified}` is a whole number", node)
             return None
         return base
+
+
+def compose_yaml(text: str, file: str):
+    """YAML text → node tree with positions (None for an empty document); aliases refused."""
+    try:
+        return yaml.compose(text, Loader=_NoAliasLoader)
+    except _ProfileError as exc:
+        raise PolicylogError([error(exc.code, exc.name, exc.message,
+                                    Span.point(file, exc.mark.line + 1, exc.mark.column + 1),
+                                    help=exc.help)]) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        span = Span.point(file, mark.line + 1, mark.column + 1) if mark else None
+        raise PolicylogError([error("E300", "profile-syntax", f"not valid YAML or JSON: "
+                                    f"{exc.problem or exc.context}", span)]) from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise PolicylogError([error("E300", "profile-syntax", f"not valid YAML or JSON: "
+                                    f"{type(exc).__name__}", Span.point(file, 1, 1))]) from None
 
 
 def load_profile(path: str | Path, rule_base: RuleBase, sources: SourceCache | None = None) -> Profile:

@@ -234,7 +234,16 @@ class _ProvisionCompiler:
 
     def set_atom(self, ref: ast.Reference, member: str, env: dict[str, str],
                  literals: list[Literal]) -> Atom:
-        return Atom(attribute_predicate(ref.kind, ref.attribute), (Var(env[ref.kind]), Const(member)))
+        """`企业.地区 has 革命老区`: one fact per member, so the member is a constant argument."""
+        args: tuple[Term, ...] = (Var(env[ref.kind]),)
+        if ref.year is not None:
+            year_term = self.term(ref.year, env, literals)
+            if isinstance(year_term, Arith):
+                year_var = self.fresh("Y")
+                literals.append(Comparison("==", Var(year_var), year_term))
+                year_term = Var(year_var)
+            args += (year_term,)
+        return Atom(attribute_predicate(ref.kind, ref.attribute), args + (Const(member),))
 
     def year_term(self, expr: ast.Expr, env: dict[str, str], literals: list[Literal]) -> Term:
         term = self.term(expr, env, literals)

@@ -260,6 +260,13 @@ class ProfileLoader:
                 year = self.parse_year(year_node)
                 if year is None:
                     continue
+                if attribute.type.base == "set":  # a set per year: {2025: [示范园区]}
+                    items = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                    members = tuple(m for m in (self.parse_member(attribute, i) for i in items) if m)
+                    for member, item in zip(members, items):
+                        self.add_fact(predicate, (record.id, year, member), item, member)
+                    by_year[year] = members
+                    continue
                 value = self.parse_value(attribute, value_node)
                 if value is not None:
                     by_year[year] = value

@@ -135,3 +135,25 @@ def test_two_engines_do_not_share_facts(core_rules):
     empty = load_profile_text("企业:\n  id: X\n", core_rules, "q.yaml")
     assert second.qualify(empty).awards == []
     assert first.qualify(profile).awards
+
+
+def test_per_year_set_attribute(tmp_path):
+    import shutil
+
+    from policylog.dsl.loader import load_rule_base
+
+    shutil.copy(FIXTURES / "core" / "vocabulary.policy", tmp_path)
+    (tmp_path / "titles.policy").write_text('''enum 称号 { 甲, 乙 }
+attribute 企业.称号: set of 称号 per year
+policy t {
+  default payer 自治区
+  clause t.1 { title "x" text "y" provision t.1 { when 企业.称号[企业.申报年度] has 甲 amount 1万元 } }
+}''', encoding="utf-8")
+    rules = load_rule_base(tmp_path)
+    engine = PolicyEngine(rules)
+
+    def granted(text):
+        return [a.provision for a in engine.qualify(load_profile_text(text, rules)).awards]
+
+    assert granted("企业:\n  申报年度: 2026\n  称号: {2026: [甲, 乙]}\n") == ["t.1"]
+    assert granted("企业:\n  申报年度: 2026\n  称号: {2025: [甲]}\n") == []

@@ -319,20 +319,21 @@ def _apply_total_cap(rule_base: RuleBase, cap: ast.TotalCap, awards: list[Award]
             key = tuple(pair for pair in award.subjects if pair[0] == cap.per_kind)
             groups[key].append(index)
     for key, indexes in groups.items():
-        remaining = limit
-        total_high = sum((awards[i].amount.high or awards[i].amount.low) for i in indexes)
-        if total_high <= limit:
+        # An `at least` award has no upper bound, so a group holding one always meets the cap.
+        highs = [awards[i].amount.high for i in indexes]
+        if None not in highs and sum(highs) <= limit:
             continue
+        claimed = "an open amount" if None in highs else format_money(sum(highs))
+        remaining = limit
         for i in indexes:
             award = awards[i]
             money = award.amount
-            high = money.high if money.high is not None else money.low
-            granted_high = min(high, remaining)
+            granted_high = remaining if money.high is None else min(money.high, remaining)
             granted = Money(min(money.low, granted_high), granted_high)
             remaining = EXACT.subtract(remaining, granted_high)
             if granted != money:
                 note = (f"total cap {print_expr(cap.limit)} per {cap.per_kind} over "
-                        f"{', '.join(cap.provisions)}: {format_money(total_high)} claimed in all, "
+                        f"{', '.join(cap.provisions)}: {claimed} claimed in all, "
                         f"this award cut from {money} to {granted}")
                 shares = rule_base.payer_shares(rule_base.provisions[award.provision])
                 awards[i] = replace(award, amount=granted,

@@ -157,3 +157,26 @@ policy t {
 
     assert granted("企业:\n  申报年度: 2026\n  称号: {2026: [甲, 乙]}\n") == ["t.1"]
     assert granted("企业:\n  申报年度: 2026\n  称号: {2025: [甲]}\n") == []
+
+
+def test_total_cap_bounds_an_open_at_least_award(tmp_path):
+    import shutil
+
+    from policylog.dsl.loader import load_rule_base
+
+    shutil.copy(FIXTURES / "core" / "vocabulary.policy", tmp_path)
+    (tmp_path / "drug.policy").write_text('''policy t {
+  default payer 自治区
+  clause t.5 {
+    title "x" text "y"
+    provision t.5a { for 项目 amount 30万元 }
+    provision t.5b { for 项目 amount at least 20% * 项目.投资额 }
+    total cap 300万元 per 项目 over t.5a, t.5b
+  }
+}''', encoding="utf-8")
+    rules = load_rule_base(tmp_path)
+    result = PolicyEngine(rules).qualify(load_profile_text(
+        "企业:\n  项目:\n    - id: P\n      投资额: 500万元\n", rules))
+    amounts = {a.provision: a.amount for a in result.awards}
+    assert amounts["t.5a"].low == amounts["t.5a"].high == Decimal(300000)
+    assert (amounts["t.5b"].low, amounts["t.5b"].high) == (Decimal(1000000), Decimal(2700000))

@@ -21,7 +21,7 @@ from ..dsl.checker import ProvisionInfo, RuleBase
 from ..dsl.diagnostics import Diagnostic, PolicylogError, error
 from .ir import (Alternative, Arith, Atom, Check, CompiledProvision, Comparison, Const, Literal,
                  Negation, Program, Rule, SubjectVar, Term, ValueVar, Var, attribute_predicate,
-                 fire_predicate, negation_predicate, subject_predicate)
+                 fire_predicate, literal_variables, negation_predicate, subject_predicate)
 
 MAX_ALTERNATIVES = 256  # a provision whose condition expands further is split by the drafter
 
@@ -140,7 +140,7 @@ class _ProvisionCompiler:
                  label: str | None) -> Check:
         inner = self.lower(operand, env, role, label)
         free = sorted({v for alt in inner for check in alt for lit in check.literals
-                       for v in _literal_vars(lit)} & set(env.values()))
+                       for v in literal_variables(lit)} & set(env.values()))
         predicate = negation_predicate(self.info.provision.id, int(self.fresh("")))
         head = Atom(predicate, tuple(Var(v) for v in free))
         for alt in inner:
@@ -309,35 +309,12 @@ def _references(expr: ast.Expr):
             assert_never(expr)
 
 
-def _term_vars(term: Term):
-    match term:
-        case Var(name=name):
-            yield name
-        case Arith(left=left, right=right):
-            yield from _term_vars(left)
-            yield from _term_vars(right)
-        case Const():
-            return
-
-
-def _literal_vars(literal: Literal):
-    match literal:
-        case Atom(args=args):
-            for arg in args:
-                yield from _term_vars(arg)
-        case Comparison(left=left, right=right):
-            yield from _term_vars(left)
-            yield from _term_vars(right)
-        case Negation(atom=atom):
-            yield from _literal_vars(atom)
-
-
 def _variables_in_order(body: list[Literal]) -> list[str]:
     seen: dict[str, None] = {}
     for literal in body:
         if isinstance(literal, Negation):
             continue  # variables only in a negation are not bound by it
-        for var in _literal_vars(literal):
+        for var in literal_variables(literal):
             seen.setdefault(var, None)
     return list(seen)
 

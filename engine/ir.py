@@ -65,6 +65,31 @@ class Negation:
 Literal = Union[Atom, Comparison, Negation]
 
 
+def term_variables(term: Term):
+    """The variable names in a term, left to right (repeats included)."""
+    match term:
+        case Var(name=name):
+            yield name
+        case Arith(left=left, right=right):
+            yield from term_variables(left)
+            yield from term_variables(right)
+        case Const():
+            return
+
+
+def literal_variables(literal: Literal):
+    """The variable names in a literal, left to right (repeats included)."""
+    match literal:
+        case Atom(args=args):
+            for arg in args:
+                yield from term_variables(arg)
+        case Comparison(left=left, right=right):
+            yield from term_variables(left)
+            yield from term_variables(right)
+        case Negation(atom=atom):
+            yield from literal_variables(atom)
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     head: Atom

@@ -34,7 +34,7 @@ _TOKEN_NAMES = {
     "QUANTITY": "a quantity like `1000万元`", "INT": "a whole number", "COMPARE": "a comparison",
     "_LBRACE": "`{`", "_RBRACE": "`}`", "_LPAR": "`(`", "_RPAR": "`)`", "_COLON": "`:`",
     "_COMMA": "`,`", "_DOT": "`.`", "_EQ": "`=`", "_LSQB": "`[`", "_RSQB": "`]`", "_SEP": "`;`",
-    "$END": "end of file",
+    "$END": "end of file", "MINUS": "`-`", "ADD_OP": "`+` or `-`", "MUL_OP": "`*` or `/`",
 }
 
 
@@ -399,7 +399,7 @@ class _ToAst(Transformer):
 
 
 def _expected_phrase(expected: set[str]) -> str:
-    names = sorted({_TOKEN_NAMES.get(t, f"`{t.lower()}`") for t in expected})
+    names = sorted({_TOKEN_NAMES.get(t, f"`{t.lower().replace('_', ' ')}`") for t in expected})
     if len(names) > 8:
         names = names[:8] + ["…"]
     return ", ".join(names)

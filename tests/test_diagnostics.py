@@ -95,3 +95,16 @@ def test_diagnostic_json_has_code_name_and_span():
     data = diagnostic.to_json()
     assert data["code"] == "E101" and data["name"] == "unit-mismatch"
     assert data["span"] == {"file": "f", "line": 2, "column": 3, "end_line": 2, "end_column": 9}
+
+
+@pytest.mark.parametrize("case", BAD_CASES, ids=[p.stem for p in BAD_CASES])
+def test_bad_rule_file_rendering_golden(case, tmp_path, golden):
+    shutil.copy(FIXTURES / "core" / "vocabulary.policy", tmp_path / "vocabulary.policy")
+    shutil.copy(case, tmp_path / case.name)
+    sources = SourceCache()
+    with pytest.raises(PolicylogError) as info:
+        load_rule_base(tmp_path, sources=sources)
+    from policylog.dsl.diagnostics import render_all
+
+    rendered = render_all(info.value.diagnostics, sources).replace(str(tmp_path), "rules")
+    golden(f"check/{case.stem}.out", rendered + "\n")

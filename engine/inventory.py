@@ -135,6 +135,9 @@ def summary_line(entries: list[PolicyInventory]) -> str:
     empty = sum(e.count("empty") for e in entries)
     if empty:
         line += f", {empty} without provisions"
+    missing = [m for e in entries for m in e.missing]
+    if missing:
+        line += f"; missing: {', '.join(missing)}"
     return line
 
 

@@ -74,7 +74,7 @@ class RuleTest:
     reject: tuple[Rejection, ...]
 
 
-def test_files(rules: Path) -> list[Path]:
+def rule_test_files(rules: Path) -> list[Path]:
     """The test files of a rule directory (or of the directory a rule file is in)."""
     directory = (rules if rules.is_dir() else rules.parent) / "tests"
     if not directory.is_dir():
@@ -406,7 +406,7 @@ class Coverage:
 
 
 @dataclass
-class TestRun:
+class RuleTestRun:
     results: list[CaseResult]
     coverage: Coverage
 
@@ -436,8 +436,8 @@ class RuleTestRunner:
                         self.coverage.conditions.setdefault(
                             (compiled.provision, check), _condition_ref(compiled.provision, check))
 
-    def run(self, tests: list[RuleTest]) -> TestRun:
-        return TestRun([self.run_case(test) for test in tests], self.coverage)
+    def run(self, tests: list[RuleTest]) -> RuleTestRun:
+        return RuleTestRun([self.run_case(test) for test in tests], self.coverage)
 
     def run_case(self, test: RuleTest) -> CaseResult:
         awards = self.engine.qualify(test.profile).awards

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from .render import award_to_json, render_award
-from .ruletests import CaseResult, ConditionRef, Coverage, FailedCheck, Failure, TestRun, WhyNot
+from .ruletests import CaseResult, ConditionRef, Coverage, FailedCheck, Failure, RuleTestRun, WhyNot
 
 JSON_FORMAT_VERSION = 1
 
@@ -15,7 +15,7 @@ _ROLE_SUFFIX = {"exception": " (exception)", "not-exception": " (an exception ap
 
 # ---- text --------------------------------------------------------------------------------------
 
-def render_text(run: TestRun) -> str:
+def render_text(run: RuleTestRun) -> str:
     out: list[str] = []
     for result in run.results:
         span = result.test.span
@@ -87,7 +87,7 @@ def _condition_text(ref: ConditionRef) -> str:
     return f"{ref.provision}  {label}{ref.condition}{_ROLE_SUFFIX.get(ref.role, '')}{where}"
 
 
-def summary_line(run: TestRun) -> str:
+def summary_line(run: RuleTestRun) -> str:
     """`24 cases: 23 passed, 1 failed; coverage complete`."""
     cases = len(run.results)
     failed = len(run.failed)
@@ -103,7 +103,7 @@ def summary_line(run: TestRun) -> str:
 
 # ---- JSON --------------------------------------------------------------------------------------
 
-def to_json(run: TestRun) -> dict:
+def to_json(run: RuleTestRun) -> dict:
     coverage = run.coverage
     return {
         "format": "policylog.test",
@@ -150,7 +150,7 @@ def _case_json(result: CaseResult) -> dict:
 
 # ---- JUnit XML ---------------------------------------------------------------------------------
 
-def to_junit(run: TestRun) -> str:
+def to_junit(run: RuleTestRun) -> str:
     """One testsuite per test file, one testcase per case; then a `coverage` suite with one
     testcase per executable provision, failing when it lacks a qualifying or rejecting case."""
     root = ET.Element("testsuites", name="policylog test")

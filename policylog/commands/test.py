@@ -8,7 +8,7 @@ from pathlib import Path
 from ..dsl.loader import bundled_rules_dir
 from ..engine import testreport
 from ..engine.render import dumps
-from ..engine.ruletests import RuleTestRunner, load_rule_tests, test_files
+from ..engine.ruletests import RuleTestRunner, load_rule_tests, rule_test_files
 from .common import (EXIT_INPUT_ERROR, EXIT_OK, UsageError, add_diagnostics_format, guarded,
                      load_rules)
 
@@ -31,7 +31,7 @@ def add_parser(subparsers) -> None:
 def run(args, sources) -> int:
     rule_base = load_rules(args.rules, sources)
     rules = Path(args.rules) if args.rules else bundled_rules_dir()
-    tests = load_rule_tests(test_files(rules), rule_base, sources)
+    tests = load_rule_tests(rule_test_files(rules), rule_base, sources)
     result = RuleTestRunner(rule_base).run(tests)
     if args.junit:
         try:

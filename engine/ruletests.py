@@ -450,23 +450,23 @@ class RuleTestRunner:
             failures.extend(self.refute(test, rejection, awards, outcomes[rejection.provision]))
         return CaseResult(test, tuple(failures))
 
-    def _subject_problem(self, test: RuleTest, provision: str, subject: str | None,
-                         span: Span) -> Failure | None:
+    def _subject_problem(self, test: RuleTest, item: ExpectedAward | Rejection) -> Failure | None:
+        """A `subject` the profile has no record of: the item could never fail, or never pass."""
+        provision, subject = item.provision, item.subject
         kind = self.rule_base.provisions[provision].subject
         if subject is not None and test.profile.record(kind, subject) is None:
             known = [r.id for r in test.profile.records if r.kind == kind]
             hint = did_you_mean(subject, known)
-            return Failure(span, f"no `{kind}` record `{subject}` in the profile, so `{provision}` "
+            return Failure(item.span, f"no `{kind}` record `{subject}` in the profile, so `{provision}` "
                                  f"cannot be checked for it" + (f"; {hint}" if hint else ""))
         return None
 
     def compare(self, test: RuleTest, expected: ExpectedAward, awards: list[Award],
                 outcomes: list[SubjectOutcome]) -> list[Failure]:
-        problem = self._subject_problem(test, expected.provision, expected.subject, expected.span)
+        problem = self._subject_problem(test, expected)
         if problem is not None:
             return [problem]
-        granted = [a for a in awards if a.provision == expected.provision
-                   and (expected.subject is None or a.subject_id == expected.subject)]
+        granted = _awards_for(expected, awards)
         target = _describe(self.rule_base, expected.provision, expected.subject)
         if not granted:
             kind = self.rule_base.provisions[expected.provision].subject
@@ -503,11 +503,10 @@ class RuleTestRunner:
 
     def refute(self, test: RuleTest, rejection: Rejection, awards: list[Award],
                outcomes: list[SubjectOutcome]) -> list[Failure]:
-        problem = self._subject_problem(test, rejection.provision, rejection.subject, rejection.span)
+        problem = self._subject_problem(test, rejection)
         if problem is not None:
             return [problem]
-        granted = [a for a in awards if a.provision == rejection.provision
-                   and (rejection.subject is None or a.subject_id == rejection.subject)]
+        granted = _awards_for(rejection, awards)
         if granted:
             return [Failure(rejection.span, f"`{rejection.provision}` must not be granted for "
                             f"{', '.join(_describe_award(a) for a in granted)}, but it is",
@@ -560,6 +559,11 @@ class RuleTestRunner:
             if not found:
                 uses.append(FactUse(f"{kind}.{attribute}", "not given", None, record))
         return tuple(dict.fromkeys(uses))
+
+
+def _awards_for(item: ExpectedAward | Rejection, awards: list[Award]) -> list[Award]:
+    return [a for a in awards if a.provision == item.provision
+            and (item.subject is None or a.subject_id == item.subject)]
 
 
 def _condition_ref(provision: str, check: Check) -> ConditionRef:

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from policylog.cli import main
 from policylog.dsl.diagnostics import PolicylogError
 from policylog.dsl.loader import load_rule_base
 from policylog.engine.coverage import CheckEvaluator
@@ -17,6 +16,7 @@ from policylog.engine.qualify import PolicyEngine
 from policylog.engine.ruletests import RuleTestRunner, load_rule_tests, rule_test_files
 
 from .conftest import FIXTURES, REPO, RULES
+from .test_cli import run
 
 # Relative paths keep file names in the output (and the golden files) machine-independent.
 CORE = "tests/fixtures/ruletests/core"
@@ -26,16 +26,6 @@ FAILING = "tests/fixtures/ruletests/failing"
 @pytest.fixture(autouse=True)
 def at_repository_root(monkeypatch):
     monkeypatch.chdir(REPO)
-
-
-def run(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
 
 
 def rule_dir(tmp_path, cases: str, name: str = "cases.yaml"):

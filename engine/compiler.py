@@ -154,7 +154,7 @@ class _ProvisionCompiler:
                              (Var(v),) if self.subjects[v].parent_var is None
                              else (Var(v), Var(self.subjects[v].parent_var))) for v in free]
             self.rules.append(Rule(head, tuple(body), self.info.provision.id, expr.span))
-        return Check(expr, (Negation(head),), role, label, negated=True)
+        return Check(expr, (Negation(head),), role, label, negated=True, inner=tuple(inner))
 
     def atomic(self, expr: ast.Expr, env: dict[str, str]) -> list[Literal]:
         literals: list[Literal] = []

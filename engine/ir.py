@@ -125,7 +125,9 @@ class ValueVar:
 class Check:
     """One source condition and the literals that test it, in body order.
 
-    `negated` checks hold when the `neg@…` predicate has no answer for the bound subjects.
+    `negated` checks hold when the `neg@…` predicate has no answer for the bound subjects; their
+    `inner` alternatives are the checks of the negated condition (one `neg@…` rule each), kept so
+    an explanation can say which part of it held.
     `role` says why the check is there: a drafter's `when` (label and all), a `requirement`
     for the amount's inputs, or an `exception` trigger.
     """
@@ -136,6 +138,7 @@ class Check:
     label: str | None = None
     negated: bool = False
     description: str = ""
+    inner: tuple[tuple["Check", ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,8 @@ def add_parser(subparsers) -> None:
     add_rules_argument(parser)
     add_policy_argument(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--near-misses", action="store_true",
+                        help="also list the provisions missed by one condition, with the gap")
     add_diagnostics_format(parser)
     parser.set_defaults(run=guarded(run))
 
@@ -27,6 +29,18 @@ def run(args, sources) -> int:
     rule_base = load_rules(args.rules, sources)
     policies = select_policies(rule_base, args.policy)
     profile = load_profile(args.profile, rule_base, sources)
-    result = PolicyEngine(rule_base, policies).qualify(profile)
-    sys.stdout.write(dumps(result_to_json(result)) if args.format == "json" else render_text(result))
+    engine = PolicyEngine(rule_base, policies)
+    result = engine.qualify(profile)
+    if not args.near_misses:
+        sys.stdout.write(dumps(result_to_json(result)) if args.format == "json" else render_text(result))
+        return EXIT_OK
+    from ..engine.explain import Explainer
+    from ..engine.explain_render import near_miss_to_json, render_near_misses_text
+
+    misses = Explainer(engine).near_misses(profile, result)
+    if args.format == "json":
+        sys.stdout.write(dumps({**result_to_json(result),
+                                "near_misses": [near_miss_to_json(m) for m in misses]}))
+    else:
+        sys.stdout.write(render_text(result) + render_near_misses_text(misses))
     return EXIT_OK

@@ -66,8 +66,12 @@ class Change:
                 "set": self.assignment, "text": self.describe()}
 
 
-def _bad(code: str, name: str, message: str, source: str, help: str | None = None) -> PolicylogError:
-    return PolicylogError([error(code, name, message, Span.point(source, 1, 1), help=help)])
+def _bad(code: str, name: str, message: str, source: str, help: str | None = None,
+         where: tuple[int, int] | None = None) -> PolicylogError:
+    """An error about an assignment; `where` is the (start, end) of the part at fault."""
+    start, end = where if where is not None else (0, 1)
+    span = Span(source, 1, start + 1, 1, max(end, start + 1) + 1)
+    return PolicylogError([error(code, name, message, span, help=help)])
 
 
 def current_text(profile: Profile, kind: str, record: str, attribute: str,
@@ -96,44 +100,54 @@ def parse_assignment(text: str, rule_base: RuleBase, profile: Profile,
     match = _ASSIGNMENT.match(text)
     if not match or not match["value"]:
         raise _bad("E320", "bad-assignment", f"`{text}` is not an assignment", source,
-                   "write `项目.年节水量=6万吨`, or `项目[节水改造一期].年节水量=6万吨`")
-    attribute = _attribute(match["kind"], match["attribute"], rule_base, source)
-    record = _record(attribute, match["record"], profile, source)
+                   "write `项目.年节水量=6万吨`, or `项目[节水改造一期].年节水量=6万吨`",
+                   (0, len(text)))
+    target = (match.start("kind") if match["kind"] else match.start("attribute"), match.end("attribute"))
+    owner = next((r for r in profile.records if r.id == match["kind"]), None)
+    if match["kind"] and match["kind"] not in rule_base.kinds and owner is not None:
+        raise _bad("E321", "unknown-target", f"no subject kind `{match['kind']}`", source,
+                   f"`{owner.id}` is a `{owner.kind}` record: write "
+                   f"`{owner.kind}[{owner.id}].{match['attribute']}=…`", target)
+    attribute = _attribute(match["kind"], match["attribute"], rule_base, source, target)
+    record = _record(attribute, match["record"], profile, source, target)
     year = None
     if attribute.per_year:
         if match["year"] is None or not match["year"].strip().isdigit():
             raise _bad("E320", "bad-assignment", f"`{attribute.qualified}` is recorded per year; say "
-                       "which", source, f"write `{attribute.qualified}[2025]={match['value']}`")
+                       "which", source, f"write `{attribute.qualified}[2025]={match['value']}`", target)
         year = int(match["year"])
     elif match["year"] is not None:
         raise _bad("E320", "bad-assignment", f"`{attribute.qualified}` is not recorded per year",
-                   source, "drop the `[…]`")
-    value = parse_value(attribute, match["value"], rule_base, source)
+                   source, "drop the `[…]`", (match.start("year") - 1, match.end("year") + 1))
+    # Padding the value to its column makes the loader's diagnostics point into the assignment.
+    value = parse_value(attribute, " " * match.start("value") + match["value"], rule_base, source)
     return Change(attribute.kind, record.id, attribute.name, year, value, match["value"],
                   current_text(profile, attribute.kind, record.id, attribute.name, year))
 
 
-def _attribute(kind: str | None, name: str, rule_base: RuleBase, source: str) -> Attribute:
+def _attribute(kind: str | None, name: str, rule_base: RuleBase, source: str,
+               where: tuple[int, int]) -> Attribute:
     if kind is not None:
         if kind not in rule_base.kinds:
             raise _bad("E321", "unknown-target", f"no subject kind `{kind}`", source,
-                       did_you_mean(kind, rule_base.kinds))
+                       did_you_mean(kind, rule_base.kinds), where=where)
         attribute = rule_base.attributes.get((kind, name))
         if attribute is None:
             raise _bad("E321", "unknown-target", f"`{kind}` has no attribute `{name}`", source,
-                       did_you_mean(name, [a.name for a in rule_base.attributes_of(kind)]))
+                       did_you_mean(name, [a.name for a in rule_base.attributes_of(kind)]), where=where)
         return attribute
     matches = [a for (_, n), a in rule_base.attributes.items() if n == name]
     if not matches:
         raise _bad("E321", "unknown-target", f"no attribute `{name}`", source,
-                   did_you_mean(name, {n for _, n in rule_base.attributes}))
+                   did_you_mean(name, {n for _, n in rule_base.attributes}), where=where)
     if len(matches) > 1:
         raise _bad("E322", "ambiguous-target", f"`{name}` is an attribute of several kinds", source,
-                   "write one of " + ", ".join(f"`{a.qualified}`" for a in matches))
+                   "write one of " + ", ".join(f"`{a.qualified}`" for a in matches), where=where)
     return matches[0]
 
 
-def _record(attribute: Attribute, wanted: str | None, profile: Profile, source: str) -> Record:
+def _record(attribute: Attribute, wanted: str | None, profile: Profile, source: str,
+            where: tuple[int, int]) -> Record:
     records = [r for r in profile.records if r.kind == attribute.kind]
     if wanted is not None:
         for record in records:
@@ -142,22 +156,22 @@ def _record(attribute: Attribute, wanted: str | None, profile: Profile, source: 
         raise _bad("E321", "unknown-target", f"the profile has no `{attribute.kind}` record "
                    f"`{wanted}`", source, did_you_mean(wanted, [r.id for r in records])
                    or (f"its `{attribute.kind}` records: " + ", ".join(r.id for r in records)
-                       if records else None))
+                       if records else None), where=where)
     if len(records) == 1:
         return records[0]
     if not records:
         raise _bad("E321", "unknown-target", f"the profile has no `{attribute.kind}` record",
-                   source, f"add one to the profile under `{attribute.kind}:`")
+                   source, f"add one to the profile under `{attribute.kind}:`", where=where)
     raise _bad("E322", "ambiguous-target", f"the profile has {len(records)} `{attribute.kind}` "
                "records; say which", source,
                f"write `{attribute.kind}[{records[0].id}].{attribute.name}=…`; records: "
-               + ", ".join(r.id for r in records))
+               + ", ".join(r.id for r in records), where=where)
 
 
 def parse_value(attribute: Attribute, text: str, rule_base: RuleBase, source: str = "--set"):
     """A value read by the profile loader's rules: units converted, members checked."""
     loader = ProfileLoader(rule_base, source)
-    node = compose_yaml(text, source)
+    node = compose_yaml(text, source) if text.strip() else None
     if node is None:
         raise _bad("E320", "bad-assignment", "the value is empty", source)
     if attribute.type.base == "set":

@@ -1,5 +1,5 @@
 """Subcommands of `policylog`, one module each; the order here is the order in `--help`."""
 
-from . import check, clauses, explain, fmt, qualify, schema, test, whatif
+from . import check, clauses, compile, explain, fmt, qualify, schema, screen, test, whatif
 
-COMMANDS = (qualify, explain, whatif, check, clauses, test, fmt, schema)
+COMMANDS = (qualify, explain, whatif, screen, check, clauses, test, fmt, schema, compile)

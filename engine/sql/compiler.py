@@ -1,0 +1,784 @@
+"""Datalog IR → SQL over the typed store (store.py).
+
+The same `Program` pyDatalog runs is compiled here, rule by rule:
+
+- a provision's records are the join of its subject chain (`企业 ⋈ 项目` on pid and parent);
+- each `fire@…#k` rule becomes one boolean over that row: an attribute atom on a wide column is
+  the column itself (`s1."年节水量" IS NOT NULL`, its value bound to the column), a per-year atom
+  a LEFT JOIN on (pid, id, year), a set atom `list_contains`, a comparison a comparison;
+- `exists K (…)` (a subject atom with a fresh variable and the literals depending on it) becomes
+  a correlated `EXISTS (SELECT 1 FROM K …)`;
+- a `neg@…` literal becomes `NOT (…)` over the union of the auxiliary rule bodies, compiled with
+  only the head variables shared with the outer rule (as in Datalog);
+- amounts are computed from the values the firing bound, in DECIMAL arithmetic whose scale is
+  tracked statically, so every result is exact (division is refused: DuckDB would answer a
+  DOUBLE); caps are LEAST, tiers CASE, ranges a (low, high) pair;
+- stacking (`not cumulative`, `total cap`) runs as window functions in the order of
+  `engine.qualify.apply_stacking`.
+
+The SQL is written in DuckDB's dialect; `transpile` turns it into Spark SQL or Trino with sqlglot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ...dsl import ast
+from ...dsl.checker import ProvisionInfo, RuleBase
+from ...dsl.diagnostics import PolicylogError, error
+from ...dsl.printer import print_expr
+from ..ir import (Arith, Atom, Check, CompiledProvision, Comparison, Const, Literal, Negation,
+                  Program, Rule, Term, Var, subject_predicate)
+from .store import MONEY_SCALE, MONEY_TYPE, NUMBER_SCALE, StoreLayout, literal, quote
+
+DIALECTS = ("duckdb", "spark", "trino")
+
+
+class SqlUnsupported(PolicylogError):
+    pass
+
+
+def unsupported(message: str, span=None) -> SqlUnsupported:
+    return SqlUnsupported([error("E250", "unsupported-in-sql", message, span,
+                                 help="evaluate this rule base with `policylog qualify` (pyDatalog)")])
+
+
+def decimal_literal(value: Decimal) -> tuple[str, int]:
+    """An exact DECIMAL constant and its scale."""
+    scale = max(0, -value.as_tuple().exponent) if value.is_finite() else 0
+    return f"CAST({literal(f'{value:f}')} AS DECIMAL(38,{scale}))", scale
+
+
+def const_sql(value) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return decimal_literal(value)[0]
+    if isinstance(value, str):
+        return literal(value)
+    raise unsupported(f"constant {value!r}")
+
+
+# ---- scopes ----------------------------------------------------------------------------------
+
+@dataclass
+class Binding:
+    expr: str
+    alias: str | None = None  # a subject variable: the alias of its row
+    kind: str | None = None
+    type: str = "other"  # "dec" (a quantity, DECIMAL), "int" (a year or whole number), "other"
+    scale: int = 0  # decimal places a "dec" value can have
+
+
+WORK_TYPE = MONEY_TYPE  # every decimal is brought to DECIMAL(38,12) before values meet: DuckDB
+# silently drops decimal places when it unifies two DECIMAL(38, s) types of different scale.
+
+
+def as_work(sql: str) -> str:
+    return f"CAST({sql} AS {WORK_TYPE})"
+
+
+@dataclass
+class Source:
+    alias: str
+    table: str
+    condition: str  # ON (top scope) or WHERE (subquery) condition
+    left: bool = False
+
+
+@dataclass
+class Scope:
+    """Where variables are bound: the provision's row, or a subquery under it."""
+
+    pid: str
+    parent: "Scope | None" = None
+    top: bool = False
+    vars: dict[str, Binding] = field(default_factory=dict)
+    sources: list[Source] = field(default_factory=list)
+    lookups: dict[tuple, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> Binding | None:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.vars:
+                return scope.vars[name]
+            scope = scope.parent
+        return None
+
+
+def _term_vars(term: Term):
+    match term:
+        case Var(name=name):
+            yield name
+        case Arith(left=left, right=right):
+            yield from _term_vars(left)
+            yield from _term_vars(right)
+
+
+def _literal_vars(lit: Literal):
+    match lit:
+        case Atom(args=args):
+            for arg in args:
+                yield from _term_vars(arg)
+        case Comparison(left=left, right=right):
+            yield from _term_vars(left)
+            yield from _term_vars(right)
+        case Negation(atom=atom):
+            yield from _literal_vars(atom)
+
+
+_OPS = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+class BodyCompiler:
+    """Compiles rule bodies (lists of IR literals) into SQL booleans."""
+
+    def __init__(self, rule_base: RuleBase, program: Program, layout: StoreLayout):
+        self.rule_base = rule_base
+        self.program = program
+        self.layout = layout
+        self.neg_rules: dict[str, list[Rule]] = {}
+        for rule in program.rules:
+            if rule.head.predicate.startswith("neg@"):
+                self.neg_rules.setdefault(rule.head.predicate, []).append(rule)
+        self.counter = 0
+
+    def alias(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    # -- terms
+    def term(self, term: Term, scope: Scope) -> str:
+        return self.typed(term, scope).expr
+
+    def typed(self, term: Term, scope: Scope) -> Binding:
+        """A term as SQL with its type; decimals come out as DECIMAL(38,12)."""
+        match term:
+            case Var(name=name):
+                binding = scope.get(name)
+                if binding is None:
+                    raise unsupported(f"variable `{name}` is used before it is bound")
+                if binding.type == "dec":
+                    return Binding(as_work(binding.expr), type="dec", scale=binding.scale)
+                return binding
+            case Const(value=value):
+                if isinstance(value, Decimal) and not isinstance(value, bool):
+                    sql, scale = decimal_literal(value)
+                    if scale > MONEY_SCALE:
+                        raise unsupported(f"the constant {value} has more than {MONEY_SCALE} decimal places")
+                    return Binding(as_work(sql), type="dec", scale=scale)
+                if isinstance(value, int) and not isinstance(value, bool):
+                    return Binding(str(value), type="int")
+                return Binding(const_sql(value))
+            case Arith(op=op, left=left, right=right):
+                if op == "/":
+                    raise unsupported("division in a condition (DuckDB would compare a DOUBLE)")
+                lhs, rhs = self.typed(left, scope), self.typed(right, scope)
+                if lhs.type != "dec" and rhs.type != "dec":
+                    return Binding(f"({lhs.expr} {op} {rhs.expr})", type="int")
+                return Binding(*_decimal_op(op, _dec(lhs), _dec(rhs)))
+        raise AssertionError(term)
+
+    # -- bodies
+    def conjuncts(self, literals: list[Literal], scope: Scope) -> list[str]:
+        """The literals as SQL conditions in `scope`; `exists` groups become EXISTS subqueries."""
+        groups = self._partition(literals, scope)
+        out: list[str] = []
+        for index, lit in enumerate(literals):
+            if groups[index] is None:
+                condition = self.literal(lit, scope)
+                if condition != "TRUE":
+                    out.append(condition)
+        seen = []
+        for index, group in enumerate(groups):
+            if group is not None and group not in seen:
+                seen.append(group)
+                members = [literals[i] for i, g in enumerate(groups) if g == group]
+                out.append(self.subquery(members, scope))
+        return out
+
+    def _partition(self, literals: list[Literal], scope: Scope) -> list[int | None]:
+        """Which literals belong to an `exists` group: those reaching a fresh record variable."""
+        parent: dict[int, int] = {}
+
+        def find(g: int) -> int:
+            while parent[g] != g:
+                g = parent[g]
+            return g
+
+        var_group: dict[str, int] = {}
+        bound = set()
+        assigned: list[int | None] = []
+        for lit in literals:
+            names = list(dict.fromkeys(_literal_vars(lit)))
+            if isinstance(lit, Atom) and "@" not in lit.predicate and lit.args \
+                    and isinstance(lit.args[0], Var) and scope.get(lit.args[0].name) is None \
+                    and lit.args[0].name not in bound and lit.args[0].name not in var_group:
+                g = len(parent)
+                parent[g] = g
+                for other in names[1:]:
+                    if other in var_group:
+                        parent[find(var_group[other])] = g
+                var_group[lit.args[0].name] = g
+                assigned.append(g)
+                continue
+            touched = {find(var_group[n]) for n in names if n in var_group}
+            if not touched:
+                assigned.append(None)
+                bound.update(n for n in names if scope.get(n) is None)
+                continue
+            root = min(touched)
+            for g in touched:
+                parent[g] = root
+            for n in names:
+                if scope.get(n) is None and n not in bound:
+                    var_group.setdefault(n, root)
+            assigned.append(root)
+        return [None if g is None else find(g) for g in assigned]
+
+    def subquery(self, literals: list[Literal], parent_scope: Scope,
+                 preset: dict[str, Binding] | None = None, isolated: bool = False) -> str:
+        """EXISTS over the literals, or the plain condition when they need no table."""
+        scope = Scope(parent_scope.pid, parent=None if isolated else parent_scope,
+                      vars=dict(preset or {}))
+        conditions = self.conjuncts(literals, scope)
+        conditions = [s.condition for s in scope.sources if s.condition] + conditions
+        where = " AND ".join(f"({c})" for c in conditions) or "TRUE"
+        if not scope.sources:
+            return f"COALESCE({where}, FALSE)"
+        tables = ", ".join(f"{quote(s.table)} AS {s.alias}" for s in scope.sources)
+        return f"EXISTS (SELECT 1 FROM {tables} WHERE {where})"
+
+    def literal(self, lit: Literal, scope: Scope) -> str:
+        match lit:
+            case Atom(predicate=predicate) if "@" not in predicate:
+                return self.subject_atom(lit, scope)
+            case Atom():
+                return self.attribute_atom(lit, scope)
+            case Comparison(op=op, left=left, right=right):
+                if op == "==" and isinstance(left, Var) and scope.get(left.name) is None:
+                    value = self.typed(right, scope)
+                    scope.vars[left.name] = Binding(value.expr, type=value.type, scale=value.scale)
+                    return "TRUE"
+                lhs = self.typed(left, scope)
+                if op == "in":
+                    assert isinstance(right, Const)
+                    values = ", ".join(const_sql(v) for v in right.value)
+                    return f"{lhs.expr} IN ({values})"
+                rhs = self.typed(right, scope)
+                if (lhs.type == "dec") != (rhs.type == "dec"):
+                    lhs, rhs = _dec(lhs), _dec(rhs)
+                return f"{lhs.expr} {_OPS[op]} {rhs.expr}"
+            case Negation(atom=atom):
+                return self.negation(atom, scope)
+        raise AssertionError(lit)
+
+    def subject_atom(self, atom: Atom, scope: Scope) -> str:
+        kind = atom.predicate
+        if kind not in self.layout.kinds:
+            return "FALSE"
+        record = atom.args[0]
+        assert isinstance(record, Var)
+        binding = scope.get(record.name)
+        if binding is not None:
+            return "TRUE" if binding.kind == kind else "FALSE"
+        alias = self.alias("r")
+        conditions = [f"{alias}.pid = {scope.pid}"]
+        if len(atom.args) > 1:
+            conditions.append(f"{alias}.parent = {self.term(atom.args[1], scope)}")
+        scope.sources.append(Source(alias, kind, " AND ".join(conditions)))
+        scope.vars[record.name] = Binding(f"{alias}.id", alias, kind)
+        return "TRUE"
+
+    def attribute_atom(self, atom: Atom, scope: Scope) -> str:
+        kind, name = atom.predicate.split("@", 1)
+        attribute = self.rule_base.attributes.get((kind, name))
+        if attribute is None or len(atom.args) != 2 + attribute.per_year:
+            return "FALSE"  # no fact can match: pyDatalog answers nothing too
+        subject = atom.args[0]
+        assert isinstance(subject, Var)
+        binding = scope.get(subject.name)
+        if binding is None or binding.alias is None:
+            raise unsupported(f"`{atom.predicate}` on an unbound record")
+        value = atom.args[-1]
+        if attribute.per_year:
+            year = self.term(atom.args[1], scope)
+            table = self.layout.year_table(attribute)
+            if attribute.type.base == "set":
+                alias = self.alias("y")
+                return (f"EXISTS (SELECT 1 FROM {quote(table)} AS {alias} WHERE {alias}.pid = "
+                        f"{binding.alias}.pid AND {alias}.id = {binding.alias}.id AND "
+                        f"{alias}.year = {year} AND {alias}.member = {self.term(value, scope)})")
+            key = (table, binding.alias, year)
+            alias = self.lookup(scope, key, table, f"{{a}}.pid = {binding.alias}.pid AND "
+                                f"{{a}}.id = {binding.alias}.id AND {{a}}.year = {year}")
+            column, exists = f"{alias}.value", f"{alias}.id IS NOT NULL"
+        elif attribute.type.base == "set":
+            if not isinstance(value, Const):
+                raise unsupported(f"`{atom.predicate}` with a variable member")
+            return f"COALESCE(list_contains({binding.alias}.{quote(name)}, {const_sql(value.value)}), FALSE)"
+        else:
+            column = f"{binding.alias}.{quote(name)}"
+            exists = f"{column} IS NOT NULL"
+        if isinstance(value, Var) and scope.get(value.name) is None:
+            kind_of = {"number": "dec", "year": "int"}.get(attribute.type.base, "other")
+            scope.vars[value.name] = Binding(column, type=kind_of, scale=NUMBER_SCALE if kind_of == "dec" else 0)
+            return exists
+        return f"{exists} AND {column} = {self.term(value, scope)}"
+
+
+    def lookup(self, scope: Scope, key: tuple, table: str, condition: str) -> str:
+        """A per-year value: a LEFT JOIN in the provision's row, a join inside a subquery."""
+        target = scope
+        if key in target.lookups:
+            return target.lookups[key]
+        alias = self.alias("y")
+        target.lookups[key] = alias
+        target.sources.append(Source(alias, table, condition.format(a=alias), left=target.top))
+        return alias
+
+    def negation(self, atom: Atom, scope: Scope) -> str:
+        rules = self.neg_rules.get(atom.predicate, [])
+        if not rules:
+            return "TRUE"
+        alternatives = []
+        for rule in rules:
+            preset = {}
+            for head_arg, outer in zip(rule.head.args, atom.args):
+                assert isinstance(head_arg, Var) and isinstance(outer, Var)
+                binding = scope.get(outer.name)
+                if binding is None:
+                    raise unsupported("a negation over an unbound variable")
+                preset[head_arg.name] = binding
+            alternatives.append(self.subquery(list(rule.body), scope, preset, isolated=True))
+        return "NOT (" + " OR ".join(alternatives) + ")"
+
+
+def _dec(binding: Binding) -> Binding:
+    if binding.type == "dec":
+        return binding
+    if binding.type == "int":
+        return Binding(as_work(binding.expr), type="dec", scale=0)
+    raise unsupported(f"`{binding.expr}` is not a number")
+
+
+def _decimal_op(op: str, lhs: Binding, rhs: Binding) -> tuple[str, None, None, str, int]:
+    """Exact + - * on DECIMAL(38,12) operands whose real scales are known."""
+    if op in "+-":
+        return f"({lhs.expr} {op} {rhs.expr})", None, None, "dec", max(lhs.scale, rhs.scale)
+    scale = lhs.scale + rhs.scale
+    if scale > MONEY_SCALE:
+        raise unsupported(f"a product needs more than {MONEY_SCALE} decimal places")
+    product = (f"CAST({lhs.expr} AS DECIMAL(38,{lhs.scale})) * CAST({rhs.expr} AS DECIMAL(38,{rhs.scale}))")
+    return as_work(product), None, None, "dec", scale
+
+
+# ---- amounts ---------------------------------------------------------------------------------
+
+@dataclass
+class Dec:
+    sql: str
+    scale: int
+
+
+class AmountCompiler:
+    """An amount expression (AST, with references bound to firing columns) as exact DECIMAL SQL."""
+
+    def __init__(self, rule_base: RuleBase, columns: dict[ast.Reference, str], provision: str):
+        self.rule_base = rule_base
+        self.columns = columns
+        self.provision = provision
+
+    def expr(self, node: ast.Expr) -> Dec:
+        units = self.rule_base.units
+        match node:
+            case ast.Quantity(value=value, unit=unit):
+                sql, scale = decimal_literal(units.to_base(value, unit))
+                if scale > MONEY_SCALE:
+                    raise unsupported(f"`{print_expr(node)}` has more than {MONEY_SCALE} decimal places", node.span)
+                return Dec(as_work(sql), scale)
+            case ast.Reference():
+                column = self.columns[node]
+                attribute = self.rule_base.attributes[(node.kind, node.attribute)]
+                if attribute.type.base == "year":
+                    return Dec(as_work(column), 0)
+                return Dec(as_work(column), NUMBER_SCALE)
+            case ast.Negate(operand=operand):
+                inner = self.expr(operand)
+                return Dec(f"(-{inner.sql})", inner.scale)
+            case ast.BinaryOp(op=op, left=left, right=right):
+                lhs, rhs = self.expr(left), self.expr(right)
+                if op in "+-*":
+                    try:
+                        sql, _, _, _, scale = _decimal_op(op, Binding(lhs.sql, type="dec", scale=lhs.scale),
+                                                          Binding(rhs.sql, type="dec", scale=rhs.scale))
+                    except SqlUnsupported:
+                        raise unsupported(f"`{print_expr(node)}` in `{self.provision}` needs more "
+                                          f"than {MONEY_SCALE} decimal places", node.span) from None
+                    return Dec(sql, scale)
+                raise unsupported(f"division in the amount of `{self.provision}` (DuckDB divides "
+                                  "decimals in DOUBLE)", node.span)
+            case ast.Call(function=function, args=args):
+                values = [self.expr(a) for a in args]
+                pick = "LEAST" if function in ("min", "较小值") else "GREATEST"
+                return Dec(f"{pick}({', '.join(v.sql for v in values)})", max(v.scale for v in values))
+        raise unsupported(f"`{print_expr(node)}` is not an amount", getattr(node, "span", None))
+
+    def amount(self, provision: ast.Provision) -> tuple[str, str, int]:
+        """(low, high, scale): the amount after caps, as compute_amount computes it."""
+        amount = provision.amount
+        assert amount is not None
+        match amount.form:
+            case "tiers":
+                key = self.columns[amount.tier_key]
+                tiers = [(t.key, self.expr(t.amount)) for t in amount.tiers]
+                scale = max(d.scale for _, d in tiers)
+                value = "CASE " + " ".join(f"WHEN {key} = {literal(k)} THEN {d.sql}" for k, d in tiers) + " END"
+                low = high = value
+            case "exact":
+                d = self.expr(amount.value)
+                low = high = d.sql
+                scale = d.scale
+            case "up_to":
+                d = self.expr(amount.value)
+                low, high, scale = as_work("0"), d.sql, d.scale
+            case "at_least":
+                d = self.expr(amount.value)
+                low, high, scale = d.sql, "NULL", d.scale
+            case _:
+                raise AssertionError(amount.form)
+        if provision.caps:
+            caps = [self.expr(c) for c in provision.caps]
+            scale = max([scale] + [c.scale for c in caps])
+            smallest = caps[0].sql if len(caps) == 1 else f"LEAST({', '.join(c.sql for c in caps)})"
+            high = smallest if high == "NULL" else f"LEAST({high}, {smallest})"
+            low = f"LEAST({low}, {smallest})"
+        # A negative result pays nothing (compute_amount's last step).
+        zero = as_work("0")
+        low_sql = f"GREATEST({low}, {zero})"
+        high_sql = "NULL" if high == "NULL" else f"CASE WHEN ({low}) < 0 THEN GREATEST({high}, {zero}) ELSE {high} END"
+        return low_sql, high_sql, scale
+
+
+# ---- the whole screening query ---------------------------------------------------------------
+
+@dataclass
+class CompiledSql:
+    """The screening SQL: one SELECT per provision, then the stacking steps, in order."""
+
+    provisions: list[tuple[str, str]]  # (provision id, SELECT of its awards)
+    awards: str  # CREATE TABLE awards_raw AS … UNION ALL …
+    stacking: list[tuple[str, str]]  # (description, CREATE OR REPLACE TABLE awards AS …)
+    final: str  # the awards with payer columns
+    near_misses: list[tuple[str, str]]
+    payers: tuple[str, ...]
+
+    def statements(self) -> list[str]:
+        return [self.awards] + [s for _, s in self.stacking] + [self.final]
+
+
+AWARD_COLUMNS = ("pid", "prov_idx", "provision", "subject_kind", "subject_id", "subject_path",
+                 "chain_kinds", "chain_ids", "alternative", "low", "high", "status", "excluded_by",
+                 "adjusted")
+
+
+def award_columns(**replacements: str) -> str:
+    """The award columns in order, some replaced by expressions."""
+    return ", ".join(f"{replacements[c]} AS {c}" if c in replacements else c for c in AWARD_COLUMNS)
+
+
+class SqlCompiler:
+    def __init__(self, rule_base: RuleBase, program: Program):
+        self.rule_base = rule_base
+        self.program = program
+        self.layout = StoreLayout(rule_base)
+        self.body = BodyCompiler(rule_base, program, self.layout)
+        self.index = {p.provision: i for i, p in enumerate(program.provisions)}
+        self.share_scale = max([decimal_literal(share)[1] for info in rule_base.provisions.values()
+                                for _, share in rule_base.payer_shares(info)] or [0])
+
+    # -- one provision
+    def chain_scope(self, compiled: CompiledProvision) -> tuple[Scope, str]:
+        kinds = [kind for kind, _ in compiled.scope]
+        scope = Scope("s0.pid", top=True)
+        from_parts = []
+        for position, (kind, var) in enumerate(compiled.scope):
+            alias = f"s{position}"
+            scope.vars[var] = Binding(f"{alias}.id", alias, kind)
+            if position == 0:
+                from_parts.append(f"{quote(kind)} AS {alias}")
+            else:
+                from_parts.append(f"JOIN {quote(kind)} AS {alias} ON {alias}.pid = s0.pid AND "
+                                  f"{alias}.parent = s{position - 1}.id")
+        del kinds
+        return scope, " ".join(from_parts)
+
+    def _body(self, compiled: CompiledProvision, rule: Rule) -> list[Literal]:
+        chain_vars = {var for _, var in compiled.scope}
+        return [lit for lit in rule.body if not (isinstance(lit, Atom) and "@" not in lit.predicate
+                                                and isinstance(lit.args[0], Var)
+                                                and lit.args[0].name in chain_vars)]
+
+    @staticmethod
+    def _from(base: str, scope: Scope) -> str:
+        joins = [f"LEFT JOIN {quote(s.table)} AS {s.alias} ON {s.condition}" for s in scope.sources
+                 if s.left]
+        return " ".join([base] + joins)
+
+    def provision_sql(self, compiled: CompiledProvision) -> str:
+        info = self.rule_base.provisions[compiled.provision]
+        scope, base = self.chain_scope(compiled)
+        fired = []
+        first_vars: dict[str, Binding] | None = None
+        for alt in compiled.alternatives:
+            alt_scope = Scope(scope.pid, top=True, vars=dict(scope.vars), sources=scope.sources,
+                              lookups=scope.lookups)
+            conditions = self.body.conjuncts(self._body(compiled, alt.rule), alt_scope)
+            if any(not s.left for s in alt_scope.sources):
+                raise unsupported(f"`{compiled.provision}` needs a table inside its main row")
+            fired.append(" AND ".join(f"({c})" for c in conditions) or "TRUE")
+            if first_vars is None:
+                first_vars = alt_scope.vars
+        n = len(compiled.scope)
+        ids = ", ".join(f"s{i}.id" for i in range(n))
+        kinds = ", ".join(literal(k) for k, _ in compiled.scope)
+        path = " || ' / ' || ".join(f"{literal(k + ':')} || s{i}.id" for i, (k, _) in enumerate(compiled.scope))
+        inner = [f"s0.pid AS pid", f"[{ids}] AS chain_ids", f"s{n - 1}.id AS subject_id",
+                 f"{path} AS subject_path"]
+        inner += [f"COALESCE({f}, FALSE) AS f{i}" for i, f in enumerate(fired)]
+        columns: dict[ast.Reference, str] = {}
+        if info.provision.amount is not None and first_vars is not None:
+            for position, (ref, var) in enumerate(compiled.reference_vars):
+                inner.append(f"{first_vars[var].expr} AS v{position}")
+                columns[ref] = f"v{position}"
+        if info.provision.amount is not None:
+            low, high, scale = AmountCompiler(self.rule_base, columns, compiled.provision).amount(info.provision)
+            if scale + self.share_scale > MONEY_SCALE:
+                raise unsupported(f"the amount of `{compiled.provision}` needs more than "
+                                  f"{MONEY_SCALE} decimal places", info.provision.span)
+            low, high = f"CAST({low} AS {MONEY_TYPE})", f"CAST({high} AS {MONEY_TYPE})"
+            status = "'paid'"
+        else:
+            low = high = f"CAST(NULL AS {MONEY_TYPE})"
+            status = "'informational'"
+        alternative = "CASE " + " ".join(f"WHEN f{i} THEN {i}" for i in range(len(fired))) + " END"
+        where = " OR ".join(f"f{i}" for i in range(len(fired))) or "FALSE"
+        return (f"SELECT pid, {self.index[compiled.provision]} AS prov_idx, "
+                f"{literal(compiled.provision)} AS provision, {literal(compiled.subject_kind)} AS subject_kind, "
+                f"subject_id, subject_path, [{kinds}] AS chain_kinds, chain_ids, {alternative} AS alternative, "
+                f"{low} AS low, {high} AS high, {status} AS status, CAST(NULL AS VARCHAR) AS excluded_by, "
+                f"FALSE AS adjusted\n"
+                f"FROM (SELECT {', '.join(inner)}\n  FROM {self._from(base, scope)}) AS firing\n"
+                f"WHERE {where}")
+
+    # -- near misses: every check but one holds
+    def near_miss_sql(self, compiled: CompiledProvision) -> str | None:
+        scope, base = self.chain_scope(compiled)
+        alt_units = []
+        for alt in compiled.alternatives:
+            units = _units(alt.checks, {var for _, var in compiled.scope})
+            if len(units) < 2:
+                continue
+            bits = []
+            for checks in units:
+                literals = []
+                for check in checks:
+                    for lit in check.literals:
+                        if lit not in literals:
+                            literals.append(lit)
+                literals = [l for l in literals if not (isinstance(l, Atom) and "@" not in l.predicate
+                                                       and isinstance(l.args[0], Var)
+                                                       and scope.get(l.args[0].name) is not None)]
+                bits.append((self.body.subquery(literals, scope), _describe(checks)))
+            alt_units.append(bits)
+        if not alt_units:
+            return None
+        fired_sql = self.firing_condition(compiled)
+        inner, cases, k = [], [], 0
+        for bits in alt_units:
+            names = []
+            for sql, _ in bits:
+                inner.append(f"{sql} AS b{k}")
+                names.append(f"b{k}")
+                k += 1
+            failing = " + ".join(f"(NOT {n})::INTEGER" for n in names)
+            which = "CASE " + " ".join(f"WHEN NOT {n} THEN {literal(text)}"
+                                       for n, (_, text) in zip(names, bits)) + " END"
+            cases.append(f"WHEN {failing} = 1 THEN {which}")
+        return (f"SELECT {literal(compiled.provision)} AS provision, reason, count(*) AS near_misses\n"
+                f"FROM (SELECT CASE {' '.join(cases)} END AS reason\n"
+                f"  FROM (SELECT {', '.join(inner)} FROM {self._from(base, scope)} WHERE NOT ({fired_sql})) AS bits)"
+                f" AS misses\nWHERE reason IS NOT NULL GROUP BY reason")
+
+    def firing_condition(self, compiled: CompiledProvision) -> str:
+        scope, _ = self.chain_scope(compiled)
+        parts = [self.body.subquery(self._body(compiled, alt.rule), scope) for alt in compiled.alternatives]
+        return " OR ".join(parts) or "FALSE"
+
+    # -- stacking
+    def _key_expr(self, provisions: set[str], kind_of: dict[str, str]) -> str:
+        cases = []
+        for provision_id in sorted(provisions):
+            if provision_id not in self.index:
+                continue
+            chain = self.layout.chain(self.rule_base.provisions[provision_id].subject)
+            if kind_of[provision_id] in chain:
+                cases.append(f"WHEN {literal(provision_id)} THEN chain_ids[{chain.index(kind_of[provision_id]) + 1}]")
+        return "CASE provision " + " ".join(cases) + " END" if cases else "NULL"
+
+    def not_cumulative_sql(self, group: ast.NotCumulative) -> str:
+        members = {p for p in group.provisions if p in self.rule_base.provisions}
+        kinds = {self.rule_base.provisions[p].subject for p in members}
+        shared = None
+        for kind in kinds:
+            chain = self.rule_base.ancestors(kind)
+            shared = chain if shared is None else [k for k in shared if k in chain]
+        target = {p: (shared[0] if shared else self.layout.chain(self.rule_base.provisions[p].subject)[0])
+                  for p in members}
+        key = self._key_expr(members, target)
+        in_group = f"(status = 'paid' AND provision IN ({', '.join(literal(p) for p in sorted(members))}))"
+        rank = "CASE WHEN high IS NULL OR high = 0 THEN low ELSE high END"
+        window = (f"PARTITION BY pid, {in_group}, {key} ORDER BY {rank} DESC, low DESC, prov_idx, subject_id")
+        return (f"CREATE OR REPLACE TABLE awards AS\n"
+                f"SELECT " + award_columns(
+                    status=f"CASE WHEN {in_group} AND rn > 1 THEN 'excluded' ELSE status END",
+                    excluded_by=f"CASE WHEN {in_group} AND rn > 1 THEN best ELSE excluded_by END") + "\n"
+                f"FROM (SELECT *, row_number() OVER w AS rn, first_value(provision) OVER w AS best\n"
+                f"  FROM awards WINDOW w AS ({window})) AS ranked")
+
+    def total_cap_sql(self, cap: ast.TotalCap) -> str:
+        members = {p for p in cap.provisions if p in self.rule_base.provisions}
+        limit = self.rule_base.units.to_base(cap.limit.value, cap.limit.unit) \
+            if isinstance(cap.limit, ast.Quantity) else None
+        if limit is None:
+            raise unsupported("a total cap that is not a plain amount", cap.span)
+        limit_sql = f"CAST({decimal_literal(limit)[0]} AS {MONEY_TYPE})"
+        key = self._key_expr(members, {p: cap.per_kind for p in members})
+        in_cap = f"(status = 'paid' AND provision IN ({', '.join(literal(p) for p in sorted(members))}))"
+        group = f"PARTITION BY pid, {in_cap}, {key}"
+        before = f"({group} ORDER BY prov_idx, subject_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+        return (f"CREATE OR REPLACE TABLE awards AS\n"
+                f"WITH g AS (SELECT *,\n"
+                f"    bool_or(high IS NULL) OVER ({group}) AS any_open,\n"
+                f"    sum(high) OVER ({group}) AS sum_high,\n"
+                f"    coalesce(bool_or(high IS NULL) OVER {before}, FALSE) AS open_before,\n"
+                f"    coalesce(sum(high) OVER {before}, 0) AS high_before\n"
+                f"  FROM awards),\n"
+                f"c AS (SELECT *, {in_cap} AND (any_open OR sum_high > {limit_sql}) AS applies,\n"
+                f"    CASE WHEN open_before THEN CAST(0 AS {MONEY_TYPE}) "
+                f"ELSE GREATEST({limit_sql} - high_before, CAST(0 AS {MONEY_TYPE})) END AS remaining FROM g),\n"
+                f"d AS (SELECT *, CASE WHEN high IS NULL THEN remaining ELSE LEAST(high, remaining) END AS granted FROM c)\n"
+                f"SELECT " + award_columns(
+                    low="CASE WHEN applies THEN LEAST(low, granted) ELSE low END",
+                    high="CASE WHEN applies THEN granted ELSE high END",
+                    adjusted="adjusted OR (applies AND (LEAST(low, granted) <> low OR high IS DISTINCT FROM granted))") + "\n"
+                f"FROM d")
+
+    # -- everything
+    def compile(self) -> CompiledSql:
+        provisions = [(c.provision, self.provision_sql(c)) for c in self.program.provisions]
+        union = "\nUNION ALL\n".join(sql for _, sql in provisions) if provisions else (
+            "SELECT * FROM (SELECT 0::BIGINT AS pid, 0 AS prov_idx, '' AS provision, '' AS subject_kind, "
+            "'' AS subject_id, '' AS subject_path, ['']::VARCHAR[] AS chain_kinds, ['']::VARCHAR[] AS chain_ids, 0 AS alternative, "
+            f"CAST(NULL AS {MONEY_TYPE}) AS low, CAST(NULL AS {MONEY_TYPE}) AS high, '' AS status, "
+            "CAST(NULL AS VARCHAR) AS excluded_by, FALSE AS adjusted) WHERE FALSE")
+        awards = f"CREATE OR REPLACE TABLE awards AS\n{union}"
+        stacking = []
+        for policy in self.rule_base.policies.values():
+            for group in policy.not_cumulative:
+                if any(p in self.index for p in group.provisions):
+                    stacking.append((f"not cumulative {', '.join(group.provisions)}",
+                                     self.not_cumulative_sql(group)))
+            for clause in policy.clauses:
+                for cap in clause.total_caps:
+                    if any(p in self.index for p in cap.provisions):
+                        stacking.append((f"total cap {print_expr(cap.limit)} per {cap.per_kind} over "
+                                         f"{', '.join(cap.provisions)}", self.total_cap_sql(cap)))
+        payers = tuple(self.rule_base.payers)
+        payer_columns = []
+        for payer in payers:
+            cases = []
+            for compiled in self.program.provisions:
+                info = self.rule_base.provisions[compiled.provision]
+                for name, share in self.rule_base.payer_shares(info):
+                    if name == payer:
+                        cases.append(f"WHEN {literal(compiled.provision)} THEN {as_work(decimal_literal(share)[0])}")
+            share = "CASE a.provision " + " ".join(cases) + " END" if cases else "NULL"
+            for side in ("low", "high"):
+                payer_columns.append(f"CAST(CAST(a.{side} AS DECIMAL(38,{MONEY_SCALE - self.share_scale})) * "
+                                     f"CAST(({share}) AS DECIMAL(38,{self.share_scale})) "
+                                     f"AS {MONEY_TYPE}) AS {quote(f'payer_{payer}_{side}')}")
+        meta = self.provision_table()
+        final = (f"CREATE OR REPLACE TABLE screened AS\n"
+                 f"SELECT a.pid, a.provision, m.clause, m.policy, a.subject_kind, a.subject_id,\n"
+                 f"  a.chain_ids[1] AS root_id, a.chain_kinds[1] AS root_kind,\n"
+                 f"  a.subject_path,\n"
+                 f"  a.alternative, a.status, a.low AS amount_low, a.high AS amount_high, a.excluded_by, a.adjusted"
+                 + "".join(f",\n  {c}" for c in payer_columns) +
+                 f"\nFROM awards AS a JOIN ({meta}) AS m ON m.provision = a.provision\n"
+                 f"ORDER BY a.pid, a.prov_idx, a.subject_id")
+        near = [(c.provision, sql) for c in self.program.provisions
+                if (sql := self.near_miss_sql(c)) is not None]
+        return CompiledSql(provisions, awards, stacking, final, near, payers)
+
+    def provision_table(self) -> str:
+        rows = []
+        for compiled in self.program.provisions:
+            info = self.rule_base.provisions[compiled.provision]
+            rows.append(f"({literal(compiled.provision)}, {literal(info.clause.id)}, {literal(info.policy.id)})")
+        if not rows:
+            return "SELECT '' AS provision, '' AS clause, '' AS policy WHERE FALSE"
+        return f"SELECT * FROM (VALUES {', '.join(rows)}) AS t(provision, clause, policy)"
+
+
+def _units(checks: tuple[Check, ...], chain_vars: set[str]) -> list[list[Check]]:
+    """Checks grouped so that each group can be evaluated alone: an `exists` binding with the
+    checks that use its record."""
+    units: list[list[Check]] = []
+    owner: dict[str, int] = {}
+    for check in checks:
+        fresh = [lit.args[0].name for lit in check.literals
+                 if isinstance(lit, Atom) and "@" not in lit.predicate and isinstance(lit.args[0], Var)
+                 and lit.args[0].name not in chain_vars]
+        used = {v for lit in check.literals for v in _literal_vars(lit)}
+        joined = sorted({owner[v] for v in used if v in owner})
+        if joined:
+            index = joined[0]
+            for other in joined[1:]:
+                units[index].extend(units[other])
+                units[other] = []
+                for v, o in owner.items():
+                    if o == other:
+                        owner[v] = index
+            units[index].append(check)
+        else:
+            index = len(units)
+            units.append([check])
+        for v in fresh:
+            owner[v] = index
+    return [u for u in units if u]
+
+
+def _describe(checks: list[Check]) -> str:
+    parts = []
+    for check in checks:
+        text = print_expr(check.condition) if check.condition is not None else check.description
+        if check.role == "requires":
+            text = check.description or f"needs {text}"
+        if check.label:
+            text = f"{check.label}: {text}"
+        if text not in parts:
+            parts.append(text)
+    return "; ".join(parts)
+
+
+def transpile(sql: str, dialect: str) -> str:
+    """The DuckDB SQL in another dialect (Spark SQL, Trino), through sqlglot."""
+    if dialect == "duckdb":
+        return sql
+    import sqlglot
+
+    return ";\n".join(sqlglot.transpile(sql, read="duckdb", write=dialect, pretty=True))

@@ -1,0 +1,294 @@
+"""Raw tables (every value as text) → the typed store, with one error row per bad value.
+
+The rules are those of `engine/profiles.py`, written as SQL over whole columns:
+
+- a quantity is `[sign]digits[,digits][.digits] [unit]` (full-width digits allowed); the unit is
+  required when the attribute has a dimension, must be one of its dimension's units, and the
+  value is converted exactly to the base unit; negative → E305, ≥ 10^18 base units → E306;
+- bool is true/yes/是/y or false/no/否/n; a year is 1949–2100 (a trailing 年 allowed); an enum
+  value and each member of a set must be declared;
+- a record's id is non-empty text, unique per kind within its profile.
+
+Screening adds three rules of its own (documented in docs/screening.md): the root record needs
+an id (E330) that is unique in the register (E331); a quantity may have at most 6 decimal places
+in its base unit (E320, the store keeps DECIMAL(38,6)); a per-year attribute may give each year
+once (E308).
+
+Raw layout, made by readers.py:
+    "raw:K"(rid, pid, src_row, parent_rid, pos, id, problems VARCHAR[], <one column per attribute:
+            VARCHAR, or VARCHAR[] for a set>)
+    "raw:K@a"(rid, src_row, year_text, value VARCHAR | members VARCHAR[])
+    "raw:profiles"(pid, src_row, source)
+Each entry of `problems` is "code|name|field|message", found while reading (unknown field, shape).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ...dsl.checker import Attribute, RuleBase
+from .store import NUMBER_SCALE, NUMBER_TYPE, StoreLayout, literal, quote
+
+MAX_DIGITS = 24  # integer digits of a written number; more is surely ≥ 10^18 base units
+MAX_FRACTION = 12  # decimal places of a written number
+NUMBER_RX = r"^\s*([+-]?)([0-9][0-9,]*(?:\.[0-9]+)?)\s*(.*?)\s*$"
+COMMA_RX = r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?"
+WS = "' \t\n\r\u000b\u000c'"
+FULL_WIDTH = ("０１２３４５６７８９．，＋－％　", "0123456789.,+-% ")
+
+ERROR_COLUMNS = ("pid", "source", "row", "kind", "record", "field", "value", "code", "name", "message")
+
+
+def raw_table(kind: str) -> str:
+    return f"raw:{kind}"
+
+
+def raw_year_table(attribute: Attribute) -> str:
+    return f"raw:{attribute.kind}@{attribute.name}"
+
+
+def nfkc(expr: str) -> str:
+    return f"translate({expr}, {literal(FULL_WIDTH[0])}, {literal(FULL_WIDTH[1])})"
+
+
+def strip(expr: str) -> str:
+    return f"trim({expr}, {WS})"
+
+
+def err(code: str, name: str, message_sql: str) -> str:
+    return f"{literal(code + '|' + name + '|')} || {message_sql}"
+
+
+class Validator:
+    def __init__(self, rule_base: RuleBase, layout: StoreLayout):
+        self.rule_base = rule_base
+        self.layout = layout
+        units = rule_base.units
+        self.all_units = sorted(units.names())
+
+    # -- one value
+    def units_for(self, attribute: Attribute) -> list[tuple[str, Decimal]]:
+        units = self.rule_base.units
+        dims = attribute.type.dims
+        found = {u.name: u.scale for u in units.units_of(dims)}
+        if len(dims) > 1 or any(e < 0 for _, e in dims):  # a rate: every top/bottom pair
+            names = units.names()
+            for top in names:
+                for bottom in names:
+                    info = units.resolve(f"{top}/{bottom}")
+                    if info is not None and info.dims == dims:
+                        found[f"{top}/{bottom}"] = info.scale
+        return [(name, scale) for name, scale in sorted(found.items())
+                if max(0, -scale.normalize().as_tuple().exponent) <= 8]
+
+    def value_sql(self, attribute: Attribute, col: str, parsed: str | None) -> tuple[str, str]:
+        """(typed value, error) SQL for a raw text column; `parsed` is the number's regexp struct."""
+        q = f"`{attribute.qualified}`"
+        base = attribute.type.base
+        if base == "bool":
+            lowered = f"lower({strip(col)})"
+            value = (f"CASE WHEN {lowered} IN ('true', 'yes', '是', 'y') THEN TRUE "
+                     f"WHEN {lowered} IN ('false', 'no', '否', 'n') THEN FALSE END")
+            error = (f"CASE WHEN {col} IS NOT NULL AND ({value}) IS NULL THEN "
+                     + err("E304", "wrong-type", f"{literal(q + ' is true or false, not `')} || {col} || '`'")
+                     + " END")
+            return value, error
+        if base == "text":
+            return col, "NULL"
+        if base == "year":
+            return self.year_sql(col, q)
+        if base in ("enum", "set"):
+            members = self.rule_base.enums[attribute.type.enum].members
+            allowed = ", ".join(literal(m) for m in members)
+            value = f"CASE WHEN {strip(col)} IN ({allowed}) THEN {strip(col)} END"
+            error = (f"CASE WHEN {col} IS NOT NULL AND {strip(col)} NOT IN ({allowed}) THEN "
+                     + err("E304", "not-a-member", f"'`' || {col} || {literal('` is not a `' + attribute.type.enum + '` value')}")
+                     + " END")
+            return value, error
+        assert base == "number" and parsed is not None
+        return self.number_sql(attribute, col, parsed, q)
+
+    def year_sql(self, col: str, q: str) -> tuple[str, str]:
+        text = strip(nfkc(col))
+        text = f"(CASE WHEN suffix({text}, '年') THEN left({text}, length({text}) - 1) ELSE {text} END)"
+        value = (f"CASE WHEN regexp_full_match({text}, '[0-9]+') AND TRY_CAST({text} AS BIGINT) "
+                 f"BETWEEN 1949 AND 2100 THEN CAST({text} AS INTEGER) END")
+        error = (f"CASE WHEN {col} IS NOT NULL AND ({value}) IS NULL THEN "
+                 + err("E304", "wrong-type", f"'`' || {col} || '` is not a year'") + " END")
+        return value, error
+
+    def number_sql(self, attribute: Attribute, col: str, p: str, q: str) -> tuple[str, str]:
+        dims = attribute.type.dims
+        units = self.units_for(attribute)
+        digits = f"replace({p}.num, ',', '')"
+        int_len = f"length(ltrim(split_part({digits}, '.', 1), '0'))"
+        frac_len = f"length(split_part({digits}, '.', 2))"
+        shape_ok = (f"({p}.num <> '' AND (strpos({p}.num, ',') = 0 OR "
+                    f"regexp_full_match({p}.num, {literal(COMMA_RX)})))")
+        n = (f"(CASE WHEN {shape_ok} AND {int_len} <= {MAX_DIGITS} AND {frac_len} <= {MAX_FRACTION} "
+             f"THEN CAST({digits} AS DECIMAL(38,{MAX_FRACTION})) END)")
+        cases = []
+        unit_known = []
+        if not dims:
+            units = [("", Decimal(1))] + units
+        for name, scale in units:
+            scale_sql = f"CAST({literal(f'{scale.normalize():f}')} AS DECIMAL(38,{max(0, -scale.normalize().as_tuple().exponent)}))"
+            threshold = Decimal(10) ** 18 / scale
+            cases.append(f"WHEN {literal(name)} THEN CASE WHEN {n} < {literal(f'{threshold:f}')}::DECIMAL(38,{MAX_FRACTION}) "
+                         f"THEN {n} * {scale_sql} END")
+            unit_known.append(literal(name))
+        base = f"(CASE {p}.unit {' '.join(cases)} END)"
+        known = f"{p}.unit IN ({', '.join(unit_known)})" if unit_known else "FALSE"
+        quoted_col = f"'`' || {col} || '`'"
+        checks = [
+            (f"NOT {shape_ok}", err("E304", "wrong-type", f"{literal(q + ' is a number, not ')} || {quoted_col}")),
+        ]
+        if dims:
+            checks.append((f"{p}.unit = ''", err("E303", "missing-unit", f"{literal(q + ' needs a unit: ')} || {quoted_col} || ' of what?'")))
+        other_units = ", ".join(literal(u) for u in self.all_units)
+        checks += [
+            (f"NOT ({known}) AND {p}.unit IN ({other_units})",
+             err("E302", "unit-mismatch", f"{literal(q + ' is in ' + self.rule_base.units.describe(dims) + ', but ')} || {quoted_col} || ' is not'")),
+            (f"NOT ({known})", err("E302", "unknown-unit", f"'unknown unit `' || {p}.unit || '` in ' || {quoted_col}")),
+            (f"{p}.sign = '-' AND regexp_matches({digits}, '[1-9]')",
+             err("E305", "negative-value", literal(q + " cannot be negative"))),
+            (f"{int_len} > {MAX_DIGITS} OR {base} IS NULL",
+             err("E306", "value-too-large", f"{quoted_col} || {literal(' is implausibly large for ' + q)}")),
+            (f"{frac_len} > {MAX_FRACTION} OR {base} <> round({base}, {NUMBER_SCALE})",
+             err("E320", "too-precise", f"{quoted_col} || {literal(' has more than ' + str(NUMBER_SCALE) + ' decimal places in its base unit')}")),
+        ]
+        if attribute.decl.type.base == "integer":
+            checks.append((f"{base} <> trunc({base})", err("E304", "wrong-type", literal(q + " is a whole number"))))
+        error = (f"CASE WHEN {col} IS NULL THEN NULL "
+                 + " ".join(f"WHEN {c} THEN {e}" for c, e in checks) + " END")
+        value = f"CAST({base} AS {NUMBER_TYPE})"
+        return value, error
+
+    # -- whole tables
+    def statements(self, sources: dict[str, str]) -> list[str]:
+        """SQL turning the raw tables into `chk:K` tables, the typed store and `errors`."""
+        out = []
+        parsed_stage = {}
+        for kind, table in self.layout.kinds.items():
+            source = literal(sources.get(kind, ""))
+            stage_a = ["*"]
+            for i, attribute in enumerate(table.attributes):
+                if attribute.type.base == "number":
+                    stage_a.append(f"regexp_extract({nfkc(quote(attribute.name))}, {literal(NUMBER_RX)}, "
+                                   f"['sign', 'num', 'unit']) AS \"p{i}\"")
+            parsed_stage[kind] = stage_a
+            columns, errors = [], []
+            for i, attribute in enumerate(table.attributes):
+                col = f"r.{quote(attribute.name)}"
+                if attribute.type.base == "set":
+                    value, error = self.value_sql(attribute, "m", None)
+                    columns.append(f"CASE WHEN {col} IS NOT NULL THEN list_distinct(list_transform({col}, lambda m: {value})) END "
+                                   f"AS {quote(attribute.name)}")
+                    errors.append(f"list_transform(list_filter({col}, lambda m: ({error}) IS NOT NULL), "
+                                  f"lambda m: {literal(attribute.name + '|')} || coalesce(m, '') || '|' || ({error}))")
+                    continue
+                value, error = self.value_sql(attribute, col, f"r.\"p{i}\"" if attribute.type.base == "number" else None)
+                columns.append(f"{value} AS {quote(attribute.name)}")
+                errors.append(f"[CASE WHEN ({error}) IS NOT NULL THEN {literal(attribute.name + '|')} || {col} || '|' || ({error}) END]")
+            idx = f"{strip('r.id')}"
+            if table.parent is None:
+                resolved = f"CASE WHEN {idx} <> '' THEN {idx} END"
+                id_error = err("E330", "missing-id", literal(f"a `{kind}` in a register needs an `id`"))
+            else:
+                resolved = f"CASE WHEN r.id IS NULL THEN {literal(kind + '#')} || r.pos WHEN {idx} <> '' THEN {idx} END"
+                id_error = err("E304", "wrong-type", literal("an `id` is a non-empty text or number"))
+            errors.append(f"[CASE WHEN ({resolved}) IS NULL THEN 'id|' || coalesce(r.id, '') || '|' || {id_error} END]")
+            all_errors = "list_filter(flatten([coalesce(r.problems, [])::VARCHAR[], " + ", ".join(
+                f"({e})::VARCHAR[]" for e in errors) + "]), lambda e: e IS NOT NULL)"
+            out.append(
+                f"CREATE OR REPLACE TEMP TABLE {quote('chk:' + kind)} AS\n"
+                f"SELECT r.rid, r.pid, r.src_row, r.parent_rid, {resolved} AS id,\n  "
+                + ",\n  ".join(columns + [f"{all_errors} AS errs"]) +
+                f"\nFROM (SELECT {', '.join(stage_a)} FROM {quote(raw_table(kind))}) AS r")
+            # per-year values
+            for attribute in table.per_year:
+                year_value, year_error = self.year_sql("y.year_text", f"`{attribute.qualified}`")
+                if attribute.type.base == "set":
+                    value, error = self.value_sql(attribute, "m", None)
+                    body = (f"SELECT y.rid, y.src_row, y.year_text, {year_value} AS year, unnest(y.members) AS m "
+                            f"FROM {quote(raw_year_table(attribute))} AS y")
+                    out.append(
+                        f"CREATE OR REPLACE TEMP TABLE {quote('chk:' + attribute.kind + '@' + attribute.name)} AS\n"
+                        f"SELECT rid, src_row, year, {value} AS member, year_text,\n"
+                        f"  list_filter([CASE WHEN ({year_error.replace('y.year_text', 'year_text')}) IS NOT NULL THEN "
+                        f"{literal(attribute.name + '|')} || year_text || '|' || ({year_error.replace('y.year_text', 'year_text')}) END,\n"
+                        f"    CASE WHEN ({error}) IS NOT NULL THEN {literal(attribute.name + '|')} || coalesce(m, '') || '|' || ({error}) END], "
+                        f"lambda e: e IS NOT NULL) AS errs\nFROM ({body}) AS t")
+                    continue
+                stage = (f"SELECT *, regexp_extract({nfkc('value')}, {literal(NUMBER_RX)}, ['sign', 'num', 'unit']) AS p "
+                         f"FROM {quote(raw_year_table(attribute))}")
+                value, error = self.value_sql(attribute, "y.value", "y.p" if attribute.type.base == "number" else None)
+                out.append(
+                    f"CREATE OR REPLACE TEMP TABLE {quote('chk:' + attribute.kind + '@' + attribute.name)} AS\n"
+                    f"SELECT y.rid, y.src_row, {year_value} AS year, {value} AS value,\n"
+                    f"  list_filter([CASE WHEN ({year_error}) IS NOT NULL THEN {literal(attribute.name + '|')} || "
+                    f"coalesce(y.year_text, '') || '|' || ({year_error}) END,\n"
+                    f"    CASE WHEN ({error}) IS NOT NULL THEN {literal(attribute.name + '[')} || coalesce(y.year_text, '') "
+                    f"|| ']|' || y.value || '|' || ({error}) END,\n"
+                    f"    CASE WHEN count(*) OVER (PARTITION BY y.rid, {year_value}) > 1 AND ({year_value}) IS NOT NULL THEN "
+                    f"{literal(attribute.name + '|')} || y.year_text || '|' || "
+                    + err("E308", "duplicate-year", f"'year ' || ({year_value}) || ' is given twice'") +
+                    f" END], lambda e: e IS NOT NULL) AS errs\nFROM ({stage}) AS y")
+        out += self.error_statements(sources)
+        out += self.store_statements()
+        return out
+
+    def error_statements(self, sources: dict[str, str]) -> list[str]:
+        parts = []
+        for kind, table in self.layout.kinds.items():
+            source = literal(sources.get(kind, ""))
+            chk = quote("chk:" + kind)
+            parts.append(f"SELECT pid, {source} AS source, src_row AS row, {literal(kind)} AS kind, id AS record, e "
+                         f"FROM (SELECT pid, src_row, id, unnest(errs) AS e FROM {chk})")
+            if table.parent is not None:
+                # ids unique per kind within one profile
+                parts.append(
+                    f"SELECT pid, {source}, src_row, {literal(kind)}, id, "
+                    f"'id|' || id || '|E308|duplicate-id|two `{kind}` records have the id `' || id || '`' "
+                    f"FROM (SELECT *, row_number() OVER (PARTITION BY pid, id ORDER BY rid) AS n FROM {chk} "
+                    f"WHERE id IS NOT NULL AND pid IS NOT NULL) WHERE n > 1")
+            else:
+                parts.append(
+                    f"SELECT pid, {source}, src_row, {literal(kind)}, id, "
+                    f"'id|' || id || '|E331|duplicate-root|' || 'the id `' || id || '` is already used by row ' || first_row "
+                    f"FROM (SELECT *, row_number() OVER (PARTITION BY id ORDER BY pid) AS n, "
+                    f"min(src_row) OVER (PARTITION BY id) AS first_row FROM {chk} WHERE id IS NOT NULL) WHERE n > 1")
+            for attribute in table.per_year:
+                ychk = quote(f"chk:{attribute.kind}@{attribute.name}")
+                parts.append(f"SELECT c.pid, {source}, y.src_row, {literal(kind)}, c.id, e "
+                             f"FROM (SELECT rid, src_row, unnest(errs) AS e FROM {ychk}) AS y "
+                             f"JOIN {chk} AS c ON c.rid = y.rid")
+        union = "\nUNION ALL ".join(parts)
+        return [
+            f"CREATE OR REPLACE TEMP TABLE errors_found AS\n"
+            f"SELECT pid, source, row, kind, record, e FROM ({union}) AS t(pid, source, row, kind, record, e)",
+            "INSERT INTO errors SELECT pid, source, row, kind, record, split_part(e, '|', 1) AS field, "
+            "split_part(e, '|', 2) AS value, split_part(e, '|', 3) AS code, split_part(e, '|', 4) AS name, "
+            "array_to_string(string_split(e, '|')[5:], '|') AS message FROM errors_found",
+            "CREATE OR REPLACE TEMP TABLE invalid AS SELECT DISTINCT pid FROM errors WHERE pid IS NOT NULL",
+        ]
+
+    def store_statements(self) -> list[str]:
+        out = []
+        for kind, table in self.layout.kinds.items():
+            chk = quote("chk:" + kind)
+            columns = ["c.pid", "c.id"]
+            join = ""
+            if table.parent is not None:
+                columns.append("p.id")
+                join = f" JOIN {quote('chk:' + table.parent)} AS p ON p.rid = c.parent_rid"
+            columns += [f"c.{quote(a.name)}" for a in table.attributes]
+            out.append(f"INSERT INTO {quote(kind)} SELECT {', '.join(columns)} FROM {chk} AS c{join} "
+                       f"WHERE c.pid IS NOT NULL AND c.pid NOT IN (SELECT pid FROM invalid)")
+            for attribute in table.per_year:
+                ychk = quote(f"chk:{attribute.kind}@{attribute.name}")
+                value = "y.member" if attribute.type.base == "set" else "y.value"
+                out.append(f"INSERT INTO {quote(self.layout.year_table(attribute))} "
+                           f"SELECT DISTINCT c.pid, c.id, y.year, {value} FROM {ychk} AS y JOIN {chk} AS c ON c.rid = y.rid "
+                           f"WHERE c.pid IS NOT NULL AND c.pid NOT IN (SELECT pid FROM invalid) AND {value} IS NOT NULL")
+        return out

@@ -237,23 +237,23 @@ class LintContext:
         policies = tuple(sorted({self.info(i.provision).policy.id for i in instances}))
         subject = instances[0].subject
         header = header + ["Check it: policylog qualify THIS_FILE"]
-        text, _ = minimal_profile(world.scenario, model, positive, header, facts, overrides,
-                                  [i.subject for i in instances])
+        text, summary = minimal_profile(world.scenario, model, positive, header, facts, overrides,
+                                        [i.subject for i in instances])
         if not self.verify:
-            return Witness(text, subject.kind, subject.record_id, False, ())
+            return Witness(text, subject.kind, subject.record_id, False, (), summary)
         provisions = self.evaluated_provisions(world.kind, policies)
         ok, evidence = expectation(self.verifier.qualify(text, provisions))
         if not ok:
             attributes = set()
             for instance in instances:
                 attributes |= self.attributes_read(instance.provision)
-            fuller, _ = full_profile(world.scenario, model, instances, header, attributes)
+            fuller, fuller_summary = full_profile(world.scenario, model, instances, header, attributes)
             ok_full, evidence_full = expectation(self.verifier.qualify(fuller, provisions))
             if ok_full:
-                text, ok, evidence = fuller, ok_full, evidence_full
+                text, summary, ok, evidence = fuller, fuller_summary, ok_full, evidence_full
         if ok:
             self.stats["verified"] += 1
-        return Witness(text, subject.kind, subject.record_id, ok, tuple(evidence))
+        return Witness(text, subject.kind, subject.record_id, ok, tuple(evidence), summary)
 
     def evaluated_provisions(self, kind: str, policies: tuple[str, ...]) -> tuple[str, ...]:
         """The provisions a witness is evaluated against: those paid per `kind` in `policies`.

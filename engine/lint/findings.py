@@ -52,8 +52,7 @@ class Finding:
         if self.witness is not None:
             state = "verified by the evaluator" if self.witness.verified else \
                 "NOT reproduced by the evaluator (a linter bug: please report it)"
-            facts = "; ".join(self.witness.facts())
-            notes.append(f"witness ({state}): {facts}")
+            notes.append(f"witness ({state}): " + "; ".join(self.witness.summary))
             if self.witness.evidence:
                 notes.append("evaluator: " + "; ".join(self.witness.evidence))
         if self.acknowledged is not None:

@@ -39,15 +39,12 @@ class Witness:
     object_id: str
     verified: bool
     evidence: tuple[str, ...]  # one line per provision: what the evaluator awarded
-
-    def facts(self) -> list[str]:
-        """The profile's facts, one line each, for the text rendering."""
-        return [line.strip() for line in self.profile.splitlines()
-                if line.strip() and not line.lstrip().startswith("#")]
+    summary: tuple[str, ...] = ()  # one line per record: `项目 项目1: 年节水量 = 5万吨, …`
 
     def to_json(self) -> dict:
         return {"profile": self.profile, "object": {"kind": self.object_kind, "id": self.object_id},
-                "verified": self.verified, "evidence": list(self.evidence)}
+                "summary": list(self.summary), "verified": self.verified,
+                "evidence": list(self.evidence)}
 
 
 # ---- model → profile --------------------------------------------------------------------------
@@ -122,6 +119,18 @@ class ProfileBuilder:
         raise EncodingError(f"cannot write `{attribute.qualified}`")
 
     # -- writing
+    def summary(self) -> tuple[str, ...]:
+        lines = []
+        for slot in sorted(self.slots.values(), key=_depth_first(self.slots)):
+            fields = []
+            for name, value in self.records.get(slot.index, {}).items():
+                if isinstance(value, dict):
+                    fields.extend(f"{name}[{year}] = {_scalar(v)}" for year, v in sorted(value.items()))
+                else:
+                    fields.append(f"{name} = {_scalar(value)}")
+            lines.append(f"{slot.kind} `{slot.record_id}`" + (": " + ", ".join(fields) if fields else ""))
+        return tuple(lines)
+
     def text(self, header: list[str]) -> str:
         lines = [f"# {line}" for line in header]
         roots = [s for s in self.slots.values() if s.parent is None]
@@ -133,7 +142,7 @@ class ProfileBuilder:
         return "\n".join(lines) + "\n"
 
     def _record(self, slot: Slot, indent: str, first_prefix: str) -> list[str]:
-        lines = [f"{first_prefix}id: {_scalar(slot.record_id)}"]
+        lines = [f"{first_prefix}id: {slot.record_id}"]
         for name, value in self.records.get(slot.index, {}).items():
             lines.extend(self._field(name, value, indent))
         children: dict[str, list[Slot]] = {}
@@ -153,6 +162,16 @@ class ProfileBuilder:
                 lines.append(f"{indent}  {year}: {_scalar(value[year])}")
             return lines
         return [f"{indent}{name}: {_scalar(value)}"]
+
+
+def _depth_first(slots: dict[int, Slot]):
+    def key(slot: Slot) -> tuple:
+        path = []
+        while slot is not None:
+            path.append(slot.index)
+            slot = slot.parent
+        return tuple(reversed(path))
+    return key
 
 
 @dataclass(frozen=True)
@@ -219,7 +238,7 @@ def satisfied_alternative(builder: ProfileBuilder, instance: Instance):
 def minimal_profile(scenario: Scenario, model: z3.ModelRef, positive: list[Instance],
                     header: list[str], facts: list[FactRef] | None = None,
                     overrides: dict[tuple[int, str], object] | None = None,
-                    subjects: list[Slot] = ()) -> tuple[str, bool]:
+                    subjects: list[Slot] = ()) -> tuple[str, tuple[str, ...]]:
     """Only the records and facts the positive instances read in the alternative that held.
 
     `facts` replaces that choice (a tier-gap witness keeps all checks but the tier's);
@@ -247,11 +266,11 @@ def minimal_profile(scenario: Scenario, model: z3.ModelRef, positive: list[Insta
             builder.add_value(fact.slot, fact.attribute, fact.year, value)
     for (index, name), value in (overrides or {}).items():
         builder.records[index][name] = value
-    return builder.text(header), builder.exact
+    return builder.text(header), builder.summary()
 
 
 def full_profile(scenario: Scenario, model: z3.ModelRef, instances: list[Instance],
-                 header: list[str], attributes: set[tuple[str, str]]) -> tuple[str, bool]:
+                 header: list[str], attributes: set[tuple[str, str]]) -> tuple[str, tuple[str, ...]]:
     """Every fact among `attributes` that the model makes true on the instances' records."""
     builder = ProfileBuilder(scenario, model)
     wanted: set[int] = set()
@@ -267,7 +286,7 @@ def full_profile(scenario: Scenario, model: z3.ModelRef, instances: list[Instanc
         if slot.index in wanted and (slot.kind, name) in attributes \
                 and z3.is_true(builder.evaluate(holds)):
             builder.add_member(slot, name, member, year)
-    return builder.text(header), builder.exact
+    return builder.text(header), builder.summary()
 
 
 # ---- the evaluator's verdict ------------------------------------------------------------------

@@ -105,7 +105,7 @@ def _table_gap(context, provision_id, info):
                                                                        (info.policy.id,))))
         evidence.append(f"with `{shown} = {covered}` instead: " + "; ".join(lines))
         witness = type(witness)(witness.profile, witness.object_kind, witness.object_id,
-                                witness.verified and ok, tuple(evidence))
+                                witness.verified and ok, tuple(evidence), witness.summary)
     return Finding(NAME, Diagnostic(
         CODE, NAME, SEVERITY, f"the tiers of `{provision_id}` do not cover `{shown} = {member}`",
         amount.span or info.provision.span,
@@ -151,7 +151,7 @@ def _threshold_gap(context, threshold_set):
     for provision in provisions:
         attributes |= context.attributes_read(provision)
     from ..witness import full_profile
-    text, _ = full_profile(world.scenario, model, instances, header, attributes)
+    text, summary = full_profile(world.scenario, model, instances, header, attributes)
     ok, evidence = True, []
     if context.verify:
         policies = (context.rule_base.provisions[provisions[0]].policy.id,)
@@ -160,7 +160,7 @@ def _threshold_gap(context, threshold_set):
     from ..witness import Witness
     value_text = model.eval(value, model_completion=True)
     witness = Witness(text, world.kind, world.scope[world.kind].record_id, ok and context.verify,
-                      tuple(evidence))
+                      tuple(evidence), summary)
     first = context.rule_base.provisions[provisions[0]].provision
     return Finding(NAME, Diagnostic(
         CODE, NAME, SEVERITY, f"the thresholds on `{shown}` of {', '.join(f'`{p}`' for p in provisions)} "

@@ -57,7 +57,6 @@ class World:
             self.solver.add(z3.Implies(self.fires[provision_id], instance.positive))
             self.solver.add(z3.Implies(self.fails[provision_id], self.scenario.negative(instance)))
         self._amounts: dict[str, MoneyTerms | None] = {}
-        self._preferences: list[tuple[z3.BoolRef, z3.BoolRef]] | None = None
 
     def _sync(self) -> None:
         background = self.scenario.background
@@ -103,60 +102,72 @@ class World:
             if extra is not None:
                 self.solver.pop()
 
-        def model() -> z3.ModelRef:
+        def model(instances: list[Instance] = ()) -> z3.ModelRef:
             if extra is not None:
                 self.solver.push()
                 self.solver.add(extra)
             try:
-                return self._tidy(list(assumptions)) or raw
+                return self._tidy(list(assumptions), instances) or raw
             finally:
                 if extra is not None:
                     self.solver.pop()
 
         return True, model
 
-    def _tidy(self, assumptions: list[z3.BoolRef]) -> z3.ModelRef | None:
-        """A model with round numbers and the policy year where the constraints allow."""
-        model = None
-        preferences = self.preferences()
-        active = [guard for guard, _ in preferences]
-        for _ in range(6):
-            result = self.solver.check(*assumptions, *active)
-            if result == z3.sat:
-                return self.solver.model()
-            if result != z3.unsat:
-                break
-            core = {str(c) for c in self.solver.unsat_core()}
-            dropped = [g for g in active if str(g) in core]
-            if not dropped:
-                break
-            active = [g for g in active if str(g) not in core]
-        if self.solver.check(*assumptions) == z3.sat:
-            model = self.solver.model()
-        return model
+    def _tidy(self, assumptions: list[z3.BoolRef], instances: list[Instance]) -> z3.ModelRef | None:
+        """A model with round numbers and the policy year, where the constraints allow.
 
-    def preferences(self) -> list[tuple[z3.BoolRef, z3.BoolRef]]:
-        """Soft wishes, each behind a guard: years are the policy year, amounts are whole 万元."""
-        self._sync()
-        if self._preferences is not None:
-            return self._preferences
-        year = self.context.preferred_year
-        preferences = []
-        for slot, name, year_term, present, value in self.scenario.fact_terms():
-            attribute = self.context.rule_base.attributes[(slot.kind, name)]
-            wishes = []
-            if attribute.type.base == "year" and year is not None:
-                wishes.append(value == year)
-            if attribute.type.base == "number" and z3.is_real(value):
-                if attribute.type.dims == self.context.money_dims:
-                    wishes.append(z3.IsInt(value / 10000))
-                wishes.append(z3.IsInt(value))
-            for wish in wishes:
-                guard = z3.Bool(f"prefer|{len(preferences)}|{self.kind}")
+        Wishes sit behind fresh guard literals in a pushed scope; when they clash with the
+        constraints, the unsat core names the ones to give up, the most demanding first.
+        """
+        wishes = self.wishes(instances)
+        if not wishes:
+            return None
+        self.solver.push()
+        try:
+            guards = []
+            for number, (rank, wish) in enumerate(wishes):
+                guard = z3.Bool(f"wish|{self.kind}|{number}")
                 self.solver.add(z3.Implies(guard, wish))
-                preferences.append((guard, wish))
-        self._preferences = preferences
-        return preferences
+                guards.append((rank, guard))
+            active = list(guards)
+            for _ in range(len(guards) + 1):
+                result = self.solver.check(*assumptions, *[g for _, g in active])
+                if result == z3.sat:
+                    return self.solver.model()
+                if result != z3.unsat:
+                    break
+                core = {str(c) for c in self.solver.unsat_core()}
+                clashing = [(rank, g) for rank, g in active if str(g) in core]
+                if not clashing:
+                    break
+                active.remove(min(clashing, key=lambda item: item[0]))
+            return None
+        finally:
+            self.solver.pop()
+
+    def wishes(self, instances: list[Instance]) -> list[tuple[int, z3.BoolRef]]:
+        """(rank, wish): years are the policy year (rank 2), amounts are whole 万元 or 万吨
+        (rank 0) or at least whole 元 or 吨 (rank 1), for the facts the instances read."""
+        year = self.context.preferred_year
+        slots = {s.index for i in instances for s in list(i.scope.values()) + i.own_slots}
+        read = set()
+        for instance in instances:
+            read |= self.context.attributes_read(instance.provision)
+        wishes = []
+        for slot, name, _year_term, _present, value in self.scenario.fact_terms():
+            if slot.index not in slots or (slot.kind, name) not in read:
+                continue
+            attribute = self.context.rule_base.attributes[(slot.kind, name)]
+            if attribute.type.base == "year" and year is not None:
+                wishes.append((2, value == year))
+            if attribute.type.base == "number" and z3.is_real(value):
+                unit = self.context.rule_base.units.resolve(attribute.declared_unit) \
+                    if attribute.declared_unit else None
+                if unit is not None and unit.scale > 1:
+                    wishes.append((0, z3.IsInt(value / int(unit.scale))))
+                wishes.append((1, z3.IsInt(value)))
+        return wishes
 
 
 @dataclass

@@ -109,7 +109,7 @@ def _pair(context: LintContext, world: World, families: ClauseFamilies, tier_pai
     def witness(a_model, differ=False) -> Witness:
         header = [f"policylog lint witness: `{first}` and `{second}` on one {world.kind}"]
         subject = instances[0].subject
-        return context.witness(world, a_model(), instances,
+        return context.witness(world, a_model(instances), instances,
                                expect_fire([first, second], subject.kind, subject.record_id, differ),
                                header)
 

@@ -83,7 +83,7 @@ def _table_gap(context, provision_id, info):
     found, get_model = world.check(extra=z3.And(meets_rest, uncovered))
     if not found:
         return None
-    model = get_model()
+    model = get_model([instance])
     member = members[model.eval(value, model_completion=True).as_long()]
     alternative = next(a for a in instance.alternatives
                        if z3.is_true(model.eval(a.formula_without({"tier"}), model_completion=True)))
@@ -144,7 +144,7 @@ def _threshold_gap(context, threshold_set):
     found, get_model = world.check(extra=z3.And(*bounds, z3.Or(*others), nothing))
     if not found:
         return None
-    model = get_model()
+    model = get_model(instances)
     shown = threshold_set.attribute
     header = [f"policylog lint witness: no tier of {', '.join(provisions)} covers this `{shown}`"]
     attributes = set()

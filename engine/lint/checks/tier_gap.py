@@ -6,8 +6,8 @@
   holds a member with no tier. The evaluator confirms that it pays nothing — and that the same
   record with a listed member is paid.
 - A threshold set (sibling provisions of one clause bounding the same attribute): z3 looks for a
-  value between the lowest and the highest bound that no tier covers, for a record that meets
-  the other conditions of some tier.
+  value between the lowest and the highest threshold that no tier covers, for a record that
+  meets the other conditions of some tier.
 
 ## Why is this bad?
 An applicant at 领航级, or with an investment exactly on a boundary written `<` on one side and
@@ -30,10 +30,10 @@ import z3
 
 from ....dsl.diagnostics import Diagnostic, Severity
 from ....dsl.printer import print_expr
-from ..encoding import EncodingError, FactRef, decimal_value
+from ..encoding import EncodingError, FactRef, decimal_value, model_decimal
 from ..findings import Finding
 from ..relations import threshold_sets
-from ..witness import _Symbol, expect_fire, expect_split
+from ..witness import _quantity_text, _Symbol, expect_fire, expect_split
 
 CODE = "L401"
 NAME = "tier-gap"
@@ -123,8 +123,6 @@ def _threshold_gap(context, threshold_set):
     world = worlds.pop()
     instances = [world.instances[p] for p in provisions]
     lower, upper = _hull(threshold_set)
-    if lower is None and upper is None:
-        return None
     ref = threshold_set.reference
     slot = world.scope[ref.kind]
     year = world.scenario.money(ref.year, world.scope) if ref.year is not None else None
@@ -158,33 +156,26 @@ def _threshold_gap(context, threshold_set):
         ok, evidence = expect_split([], list(provisions), world.kind, world.scope[world.kind].record_id)(
             context.verifier.qualify(text, context.evaluated_provisions(world.kind, policies)))
     from ..witness import Witness
-    value_text = model.eval(value, model_completion=True)
+    attribute = context.rule_base.attributes[(ref.kind, ref.attribute)]
+    number = model_decimal(model.eval(value, model_completion=True))
+    value_text = _quantity_text(number, attribute, context.rule_base.units) if number is not None \
+        else str(model.eval(value, model_completion=True))
     witness = Witness(text, world.kind, world.scope[world.kind].record_id, ok and context.verify,
                       tuple(evidence), summary)
     first = context.rule_base.provisions[provisions[0]].provision
     return Finding(NAME, Diagnostic(
         CODE, NAME, SEVERITY, f"the thresholds on `{shown}` of {', '.join(f'`{p}`' for p in provisions)} "
         "leave a gap", first.span,
-        (f"a record with `{shown}` = {value_text} (base units) meets none of the tiers",),
+        (f"a record with `{shown}` = {value_text} meets none of the tiers",),
         "make adjacent thresholds meet, e.g. `< 500万元` and `>= 500万元`"),
         tuple(provisions), witness)
 
 
 def _hull(threshold_set):
-    """(lowest lower bound, strict?) and (highest upper bound, strict?); None when unbounded."""
-    lowers, uppers = {}, {}
-    for t in threshold_set.thresholds:
-        if t.op in (">", ">="):
-            current = lowers.get(t.provision)
-            candidate = (t.value, t.op == ">")
-            if current is None or candidate[0] > current[0]:
-                lowers[t.provision] = candidate
-        else:
-            current = uppers.get(t.provision)
-            candidate = (t.value, t.op == "<")
-            if current is None or candidate[0] < current[0]:
-                uppers[t.provision] = candidate
-    provisions = threshold_set.provisions
-    lower = min(lowers.values(), key=lambda b: (b[0], b[1])) if len(lowers) == len(provisions) else None
-    upper = max(uppers.values(), key=lambda b: (b[0], not b[1])) if len(uppers) == len(provisions) else None
-    return lower, upper
+    """The span of the set's thresholds: (lowest constant, False), (highest constant, False).
+
+    A value below every threshold or above every threshold is outside the tiers on purpose (a
+    minimum investment, say); a gap is a value between two thresholds that no tier covers.
+    """
+    values = [t.value for t in threshold_set.thresholds]
+    return (min(values), False), (max(values), False)

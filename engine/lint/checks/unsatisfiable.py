@@ -83,4 +83,8 @@ def _core(world, alternative):
         solver.add(z3.Implies(guard, check.formula))
     if solver.check(*[z3.Bool(name) for name in guards]) != z3.unsat:
         return []
-    return [guards[str(g)] for g in solver.unsat_core() if str(g) in guards]
+    core = [guards[str(g)] for g in solver.unsat_core() if str(g) in guards]
+    def position(check) -> tuple:
+        span = check.condition.span if check.condition is not None else None
+        return (span.file, span.line, span.column) if span is not None else ("", 0, 0)
+    return sorted(core, key=position)

@@ -244,7 +244,14 @@ class BodyCompiler:
         """EXISTS over the literals, or the plain condition when they need no table."""
         scope = Scope(parent_scope.pid, parent=None if isolated else parent_scope,
                       vars=dict(preset or {}))
-        conditions = self.conjuncts(literals, scope)
+        rest, own = [], []
+        for lit in literals:  # this subquery's own records are its FROM items
+            if isinstance(lit, Atom) and "@" not in lit.predicate and isinstance(lit.args[0], Var) \
+                    and scope.get(lit.args[0].name) is None:
+                own.append(self.subject_atom(lit, scope))
+            else:
+                rest.append(lit)
+        conditions = [c for c in own if c != "TRUE"] + self.conjuncts(rest, scope)
         conditions = [s.condition for s in scope.sources if s.condition] + conditions
         where = " AND ".join(f"({c})" for c in conditions) or "TRUE"
         if not scope.sources:

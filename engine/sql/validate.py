@@ -81,7 +81,7 @@ class Validator:
         return [(name, scale) for name, scale in sorted(found.items())
                 if max(0, -scale.normalize().as_tuple().exponent) <= 8]
 
-    def value_sql(self, attribute: Attribute, col: str, parsed: str | None) -> tuple[str, str]:
+    def value_sql(self, attribute: Attribute, col: str, parsed: str | None, b: str | None = None) -> tuple[str, str]:
         """(typed value, error) SQL for a raw text column; `parsed` is the number's regexp struct."""
         q = f"`{attribute.qualified}`"
         base = attribute.type.base
@@ -106,7 +106,7 @@ class Validator:
                      + " END")
             return value, error
         assert base == "number" and parsed is not None
-        return self.number_sql(attribute, col, parsed, q)
+        return self.number_sql(attribute, col, parsed, q, b)
 
     def year_sql(self, col: str, q: str) -> tuple[str, str]:
         text = strip(nfkc(col))
@@ -117,32 +117,42 @@ class Validator:
                  + err("E304", "wrong-type", f"'`' || {col} || '` is not a year'") + " END")
         return value, error
 
-    def number_sql(self, attribute: Attribute, col: str, p: str, q: str) -> tuple[str, str]:
-        dims = attribute.type.dims
-        units = self.units_for(attribute)
+    def n_sql(self, p: str) -> str:
+        """Stage 2: the written number as DECIMAL(38,12), or NULL when malformed or out of range."""
         digits = f"replace({p}.num, ',', '')"
         int_len = f"length(ltrim(split_part({digits}, '.', 1), '0'))"
         frac_len = f"length(split_part({digits}, '.', 2))"
-        shape_ok = (f"({p}.num <> '' AND (strpos({p}.num, ',') = 0 OR "
-                    f"regexp_full_match({p}.num, {literal(COMMA_RX)})))")
-        n = (f"(CASE WHEN {shape_ok} AND {int_len} <= {MAX_DIGITS} AND {frac_len} <= {MAX_FRACTION} "
-             f"THEN CAST({digits} AS DECIMAL(38,{MAX_FRACTION})) END)")
-        cases = []
-        unit_known = []
-        if not dims:
+        return (f"CASE WHEN {self.shape_ok(p)} AND {int_len} <= {MAX_DIGITS} AND {frac_len} <= {MAX_FRACTION} "
+                f"THEN CAST({digits} AS DECIMAL(38,{MAX_FRACTION})) END")
+
+    @staticmethod
+    def shape_ok(p: str) -> str:
+        return (f"({p}.num <> '' AND (strpos({p}.num, ',') = 0 OR "
+                f"regexp_full_match({p}.num, {literal(COMMA_RX)})))")
+
+    def base_sql(self, attribute: Attribute, p: str, n: str) -> str:
+        """Stage 3: the value in the base unit (exact), NULL for an unknown unit or ≥ 10^18."""
+        units = self.units_for(attribute)
+        if not attribute.type.dims:
             units = [("", Decimal(1))] + units
+        cases = []
         for name, scale in units:
-            scale_sql = f"CAST({literal(f'{scale.normalize():f}')} AS DECIMAL(38,{max(0, -scale.normalize().as_tuple().exponent)}))"
+            scale = scale.normalize()
+            scale_sql = f"CAST({literal(f'{scale:f}')} AS DECIMAL(38,{max(0, -scale.as_tuple().exponent)}))"
             threshold = Decimal(10) ** 18 / scale
-            cases.append(f"WHEN {literal(name)} THEN CASE WHEN {n} < {literal(f'{threshold:f}')}::DECIMAL(38,{MAX_FRACTION}) "
-                         f"THEN {n} * {scale_sql} END")
-            unit_known.append(literal(name))
-        base = f"(CASE {p}.unit {' '.join(cases)} END)"
-        known = f"{p}.unit IN ({', '.join(unit_known)})" if unit_known else "FALSE"
+            cases.append(f"WHEN {literal(name)} THEN CASE WHEN {n} < CAST({literal(f'{threshold:f}')} AS "
+                         f"DECIMAL(38,{MAX_FRACTION})) THEN CAST({n} * {scale_sql} AS DECIMAL(38,{MAX_FRACTION})) END")
+        return f"CASE {p}.unit {' '.join(cases)} END" if cases else "NULL"
+
+    def number_sql(self, attribute: Attribute, col: str, p: str, q: str, b: str) -> tuple[str, str]:
+        dims = attribute.type.dims
+        units = [u for u, _ in self.units_for(attribute)] + ([""] if not dims else [])
+        digits = f"replace({p}.num, ',', '')"
+        int_len = f"length(ltrim(split_part({digits}, '.', 1), '0'))"
+        frac_len = f"length(split_part({digits}, '.', 2))"
+        known = f"{p}.unit IN ({', '.join(literal(u) for u in units)})" if units else "FALSE"
         quoted_col = f"'`' || {col} || '`'"
-        checks = [
-            (f"NOT {shape_ok}", err("E304", "wrong-type", f"{literal(q + ' is a number, not ')} || {quoted_col}")),
-        ]
+        checks = [(f"NOT {self.shape_ok(p)}", err("E304", "wrong-type", f"{literal(q + ' is a number, not ')} || {quoted_col}"))]
         if dims:
             checks.append((f"{p}.unit = ''", err("E303", "missing-unit", f"{literal(q + ' needs a unit: ')} || {quoted_col} || ' of what?'")))
         other_units = ", ".join(literal(u) for u in self.all_units)
@@ -152,17 +162,16 @@ class Validator:
             (f"NOT ({known})", err("E302", "unknown-unit", f"'unknown unit `' || {p}.unit || '` in ' || {quoted_col}")),
             (f"{p}.sign = '-' AND regexp_matches({digits}, '[1-9]')",
              err("E305", "negative-value", literal(q + " cannot be negative"))),
-            (f"{int_len} > {MAX_DIGITS} OR {base} IS NULL",
+            (f"{int_len} > {MAX_DIGITS} OR {b} IS NULL",
              err("E306", "value-too-large", f"{quoted_col} || {literal(' is implausibly large for ' + q)}")),
-            (f"{frac_len} > {MAX_FRACTION} OR {base} <> round({base}, {NUMBER_SCALE})",
+            (f"{frac_len} > {MAX_FRACTION} OR {b} <> round({b}, {NUMBER_SCALE})",
              err("E320", "too-precise", f"{quoted_col} || {literal(' has more than ' + str(NUMBER_SCALE) + ' decimal places in its base unit')}")),
         ]
         if attribute.decl.type.base == "integer":
-            checks.append((f"{base} <> trunc({base})", err("E304", "wrong-type", literal(q + " is a whole number"))))
+            checks.append((f"{b} <> trunc({b})", err("E304", "wrong-type", literal(q + " is a whole number"))))
         error = (f"CASE WHEN {col} IS NULL THEN NULL "
                  + " ".join(f"WHEN {c} THEN {e}" for c, e in checks) + " END")
-        value = f"CAST({base} AS {NUMBER_TYPE})"
-        return value, error
+        return f"CAST({b} AS {NUMBER_TYPE})", error
 
     # -- whole tables
     def statements(self, sources: dict[str, str]) -> list[str]:
@@ -171,12 +180,16 @@ class Validator:
         parsed_stage = {}
         for kind, table in self.layout.kinds.items():
             source = literal(sources.get(kind, ""))
-            stage_a = ["*"]
+            stage_a, stage_b, stage_c = ["*"], ["*"], ["*"]
             for i, attribute in enumerate(table.attributes):
                 if attribute.type.base == "number":
                     stage_a.append(f"regexp_extract({nfkc(quote(attribute.name))}, {literal(NUMBER_RX)}, "
                                    f"['sign', 'num', 'unit']) AS \"p{i}\"")
-            parsed_stage[kind] = stage_a
+                    p_col, n_col = quote(f"p{i}"), quote(f"n{i}")
+                    stage_b.append(f"{self.n_sql(p_col)} AS {quote(f'n{i}')}")
+                    stage_c.append(f"{self.base_sql(attribute, p_col, n_col)} AS {quote(f'b{i}')}")
+            staged = (f"(SELECT {', '.join(stage_c)} FROM (SELECT {', '.join(stage_b)} FROM "
+                      f"(SELECT {', '.join(stage_a)} FROM {quote(raw_table(kind))})))")
             columns, errors = [], []
             for i, attribute in enumerate(table.attributes):
                 col = f"r.{quote(attribute.name)}"
@@ -187,7 +200,8 @@ class Validator:
                     errors.append(f"list_transform(list_filter({col}, lambda m: ({error}) IS NOT NULL), "
                                   f"lambda m: {literal(attribute.name + '|')} || coalesce(m, '') || '|' || ({error}))")
                     continue
-                value, error = self.value_sql(attribute, col, f"r.\"p{i}\"" if attribute.type.base == "number" else None)
+                value, error = self.value_sql(attribute, col, f"r.\"p{i}\"" if attribute.type.base == "number" else None,
+                                              f"r.\"b{i}\"")
                 columns.append(f"{value} AS {quote(attribute.name)}")
                 errors.append(f"[CASE WHEN ({error}) IS NOT NULL THEN {literal(attribute.name + '|')} || {col} || '|' || ({error}) END]")
             idx = f"{strip('r.id')}"
@@ -204,7 +218,7 @@ class Validator:
                 f"CREATE OR REPLACE TEMP TABLE {quote('chk:' + kind)} AS\n"
                 f"SELECT r.rid, r.pid, r.src_row, r.parent_rid, {resolved} AS id,\n  "
                 + ",\n  ".join(columns + [f"{all_errors} AS errs"]) +
-                f"\nFROM (SELECT {', '.join(stage_a)} FROM {quote(raw_table(kind))}) AS r")
+                f"\nFROM {staged} AS r")
             # per-year values
             for attribute in table.per_year:
                 year_value, year_error = self.year_sql("y.year_text", f"`{attribute.qualified}`")
@@ -222,7 +236,11 @@ class Validator:
                     continue
                 stage = (f"SELECT *, regexp_extract({nfkc('value')}, {literal(NUMBER_RX)}, ['sign', 'num', 'unit']) AS p "
                          f"FROM {quote(raw_year_table(attribute))}")
-                value, error = self.value_sql(attribute, "y.value", "y.p" if attribute.type.base == "number" else None)
+                if attribute.type.base == "number":
+                    stage = (f"SELECT *, {self.base_sql(attribute, 'p', 'n')} AS b FROM "
+                             f"(SELECT *, {self.n_sql('p')} AS n FROM ({stage}))")
+                value, error = self.value_sql(attribute, "y.value", "y.p" if attribute.type.base == "number" else None,
+                                              "y.b")
                 out.append(
                     f"CREATE OR REPLACE TEMP TABLE {quote('chk:' + attribute.kind + '@' + attribute.name)} AS\n"
                     f"SELECT y.rid, y.src_row, {year_value} AS year, {value} AS value,\n"

@@ -356,7 +356,7 @@ def map_columns(rule_base: RuleBase, kind: str, headers: list[str], file: str) -
 
 
 def _text_expr(column: Column, col_type: str) -> str:
-    ref = quote(column.source)
+    ref = "s." + quote(column.source)
     text = f"CAST({ref} AS VARCHAR)"
     if col_type.upper().startswith("BOOLEAN"):
         text = f"CASE WHEN {ref} THEN 'true' WHEN NOT {ref} THEN 'false' END"
@@ -367,7 +367,7 @@ def _text_expr(column: Column, col_type: str) -> str:
 
 
 def _set_expr(column: Column, col_type: str) -> str:
-    ref = quote(column.source)
+    ref = "s." + quote(column.source)
     if col_type.endswith("[]"):
         return f"CAST({ref} AS VARCHAR[])"
     return (f"CASE WHEN trim(CAST({ref} AS VARCHAR)) <> '' THEN list_filter(list_transform("
@@ -435,7 +435,7 @@ def read_tables(con, rule_base: RuleBase, layout: StoreLayout, root: str, scans:
         if kind == root:
             root_id_source = id_col.source if id_col else None
         parent_col = next((c for c in columns if c.role == "parent"), None)
-        id_expr = f"NULLIF(CAST({quote(id_col.source)} AS VARCHAR), '')" if id_col else "CAST(NULL AS VARCHAR)"
+        id_expr = f"NULLIF(trim(CAST(s.{quote(id_col.source)} AS VARCHAR)), '')" if id_col else "CAST(NULL AS VARCHAR)"
         select = {a.name: (f"CAST(NULL AS VARCHAR[])" if a.type.base == "set" else "CAST(NULL AS VARCHAR)")
                   for a in table.attributes}
         for column in columns:

@@ -97,7 +97,6 @@ class World:
                 raise EncodingError(f"z3 gave up: {self.solver.reason_unknown()}")
             if result == z3.unsat:
                 return False, None
-            raw = self.solver.model()
         finally:
             if extra is not None:
                 self.solver.pop()
@@ -107,7 +106,12 @@ class World:
                 self.solver.push()
                 self.solver.add(extra)
             try:
-                return self._tidy(list(assumptions), instances) or raw
+                tidy = self._tidy(list(assumptions), instances)
+                if tidy is not None:
+                    return tidy
+                if self.solver.check(*assumptions) != z3.sat:  # pragma: no cover - was sat
+                    raise EncodingError("the solver changed its mind")
+                return self.solver.model()
             finally:
                 if extra is not None:
                     self.solver.pop()
@@ -147,14 +151,19 @@ class World:
             self.solver.pop()
 
     def wishes(self, instances: list[Instance]) -> list[tuple[int, z3.BoolRef]]:
-        """(rank, wish): years are the policy year (rank 2), amounts are whole 万元 or 万吨
-        (rank 0) or at least whole 元 or 吨 (rank 1), for the facts the instances read."""
+        """(rank, wish), the lowest rank given up first: awards above 0元 (rank 3), years in
+        the policy year (rank 2), figures in whole 元 or 吨 (rank 1) and in whole 万元 or 万吨
+        (rank 0), for the facts the instances read."""
         year = self.context.preferred_year
         slots = {s.index for i in instances for s in list(i.scope.values()) + i.own_slots}
         read = set()
         for instance in instances:
             read |= self.context.attributes_read(instance.provision)
         wishes = []
+        for instance in instances:  # a witness that pays 0元 shows little: ask for real money
+            money = self.amount(instance.provision) if instance.provision in self.instances else None
+            if money is not None:
+                wishes.append((3, money.low > 0 if money.high is None else money.high > 0))
         for slot, name, _year_term, _present, value in self.scenario.fact_terms():
             if slot.index not in slots or (slot.kind, name) not in read:
                 continue
@@ -253,6 +262,7 @@ class LintContext:
         if not self.verify:
             return Witness(text, subject.kind, subject.record_id, False, (), summary)
         provisions = self.evaluated_provisions(world.kind, policies)
+        self.verifier.attributes_for(provisions, self.attributes_read)
         ok, evidence = expectation(self.verifier.qualify(text, provisions))
         if not ok:
             attributes = set()

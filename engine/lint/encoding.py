@@ -493,6 +493,12 @@ class Scenario:
     # -- amounts, read from the AST with the scope's records
     def amount(self, instance: Instance) -> "MoneyTerms | None":
         """The provision's award on this scope, as the engine computes it (caps, floor at 0)."""
+        try:
+            return self._amount(instance)
+        except z3.Z3Exception as exc:
+            raise EncodingError(f"cannot translate the amount of `{instance.provision}`: {exc}") from None
+
+    def _amount(self, instance: Instance) -> "MoneyTerms | None":
         provision = self.rule_base.provisions[instance.provision].provision
         amount = provision.amount
         if amount is None:
@@ -532,7 +538,22 @@ class Scenario:
         return MoneyTerms(low, high)
 
     def _year(self, ref: ast.Reference, scope: dict[str, Slot]) -> z3.ArithRef | None:
-        return None if ref.year is None else self.money(ref.year, scope)
+        return None if ref.year is None else self.year(ref.year, scope)
+
+    def year(self, expr: ast.Expr, scope: dict[str, Slot]) -> z3.ArithRef:
+        """A year index (`企业.申报年度 - 1`, `2025`) as a z3 integer."""
+        match expr:
+            case ast.Quantity(value=value, unit=None) if value == value.to_integral_value():
+                return z3.IntVal(int(value))
+            case ast.Reference(kind=kind, attribute=name) if kind in scope:
+                _, value, attribute = self.value(scope[kind], name, self._year(expr, scope))
+                if not z3.is_int(value):
+                    raise EncodingError(f"`{attribute.qualified}` is not a year")
+                return value
+            case ast.BinaryOp(op="+" | "-" as op, left=left, right=right):
+                a, b = self.year(left, scope), self.year(right, scope)
+                return a + b if op == "+" else a - b
+        raise EncodingError("a year index must be a year, a whole number, or a sum of them")
 
     def money(self, expr: ast.Expr, scope: dict[str, Slot]) -> z3.ArithRef:
         """A numeric AST expression over the scope's records, in base units."""

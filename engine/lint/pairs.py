@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations
 
+import z3
+
 from ...dsl.diagnostics import Diagnostic, Severity
 from .context import LintContext, World
 from .encoding import EncodingError
@@ -71,8 +73,8 @@ def _analyse(context: LintContext) -> list[PairFinding]:
             context.stats["pairs"] += 1
             try:
                 finding = _pair(context, world, families, tier_pairs, enabled, first, second, disjoint)
-            except EncodingError:
-                continue
+            except (EncodingError, z3.Z3Exception):
+                continue  # left out of the analysis: the translation does not cover it
             if finding is not None:
                 findings.append(finding)
     return findings

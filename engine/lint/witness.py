@@ -302,8 +302,19 @@ class Verifier:
     def __init__(self, rule_base: RuleBase):
         self.rule_base = rule_base
         self._engines: dict[tuple[str, ...], PolicyEngine] = {}
+        self._attributes: dict[tuple[str, ...], set] = {}
         self._results: dict[tuple, QualifyResult] = {}
         self.runs = 0
+
+    def attributes_for(self, provisions: tuple[str, ...], attributes_read) -> None:
+        """Tell the verifier which attributes those provisions read (the engine declares only
+        these as fact predicates; declaring all ~150 costs more than the evaluation)."""
+        key = tuple(sorted(set(provisions)))
+        if key not in self._attributes:
+            read = set()
+            for provision in key:
+                read |= attributes_read(provision)
+            self._attributes[key] = read
 
     def engine(self, provisions: tuple[str, ...]) -> PolicyEngine:
         key = tuple(sorted(set(provisions)))
@@ -311,6 +322,9 @@ class Verifier:
             restricted = copy.copy(self.rule_base)
             restricted.provisions = {p: info for p, info in self.rule_base.provisions.items()
                                      if p in key}
+            if key in self._attributes:
+                restricted.attributes = {k: a for k, a in self.rule_base.attributes.items()
+                                         if k in self._attributes[key]}
             self._engines[key] = PolicyEngine(restricted)
         return self._engines[key]
 

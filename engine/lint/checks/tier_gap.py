@@ -76,7 +76,7 @@ def _table_gap(context, provision_id, info):
         return None
     instance = world.instances[provision_id]
     slot = instance.scope[key.kind]
-    year = world.scenario.money(key.year, instance.scope) if key.year is not None else None
+    year = world.scenario.year(key.year, instance.scope) if key.year is not None else None
     present, value, _ = world.scenario.value(slot, key.attribute, year)
     uncovered = z3.And(present, z3.Or(*[value == members.index(m) for m in missing]))
     meets_rest = z3.Or(*[alt.formula_without({"tier"}) for alt in instance.alternatives])
@@ -125,7 +125,7 @@ def _threshold_gap(context, threshold_set):
     lower, upper = _hull(threshold_set)
     ref = threshold_set.reference
     slot = world.scope[ref.kind]
-    year = world.scenario.money(ref.year, world.scope) if ref.year is not None else None
+    year = world.scenario.year(ref.year, world.scope) if ref.year is not None else None
     present, value, _ = world.scenario.value(slot, ref.attribute, year)
     bounds = [present]
     if lower is not None:

@@ -83,16 +83,72 @@ def money_bases(rule_base: RuleBase, provision_id: str) -> set[tuple[str, str]]:
             if rule_base.attributes[key].type.dims == MONEY_DIMS}
 
 
-def trigger_sets(program: Program, provision_id: str) -> list[frozenset[tuple[str, str]]]:
-    """Per alternative of the condition in disjunctive normal form, the facts it reads."""
+Trigger = dict  # (kind, attribute) → frozenset of values it must take, or None: any value
+
+
+def _facts(expr: ast.Expr, negated: bool = False):
+    """((kind, attribute), values or None) for each fact a condition tests."""
+    match expr:
+        case ast.Reference() if not negated:
+            yield _attribute(expr), frozenset({True})
+            if expr.year is not None:
+                for ref in references(expr.year):
+                    yield _attribute(ref), None
+            return
+        case ast.Compare(op="=", left=ast.Reference() as ref, right=ast.Symbol() | ast.TextLiteral() as value) \
+                if not negated:
+            yield _attribute(ref), frozenset({getattr(value, "name", getattr(value, "value", None))})
+            return
+        case ast.Member(operand=ast.Reference() as ref, members=members) if not negated:
+            yield _attribute(ref), frozenset(members)
+            return
+        case ast.Has(operand=ast.Reference() as ref, member=member) if not negated:
+            yield _attribute(ref), frozenset({member})
+            if ref.year is not None:
+                for index in references(ref.year):
+                    yield _attribute(index), None
+            return
+        case ast.Not(operand=operand):
+            yield from _facts(operand, True)
+            return
+        case ast.Exists(body=body):
+            yield from _facts(body, negated)
+            return
+        case ast.And(operands=operands) | ast.Or(operands=operands):
+            for operand in operands:
+                yield from _facts(operand, negated or isinstance(expr, ast.Or))
+            return
+    for ref in references(expr):
+        yield _attribute(ref), None
+
+
+def trigger_sets(program: Program, provision_id: str) -> list[Trigger]:
+    """Per alternative of the condition in disjunctive normal form, the facts it tests and the
+    values it needs them to take (`认定.类型 ∈ {绿色工厂, …}`), or None for any value."""
     sets = []
     for alternative in program.provision(provision_id).alternatives:
-        read = set()
+        trigger: Trigger = {}
         for check in alternative.checks:
-            if check.role in TRIGGER_ROLES and check.condition is not None:
-                read |= set(map(_attribute, references(check.condition)))
-        sets.append(frozenset(read))
+            if check.role not in TRIGGER_ROLES or check.condition is None:
+                continue
+            for key, values in _facts(check.condition):
+                if key not in trigger or trigger[key] is None:
+                    trigger[key] = values
+                elif values is not None:
+                    trigger[key] = trigger[key] & values
+        sets.append(trigger)
     return sets
+
+
+def _within(smaller: Trigger, larger: Trigger) -> bool:
+    """Every fact `smaller` tests is tested by `larger` too, for a value both allow."""
+    for key, values in smaller.items():
+        if key not in larger:
+            return False
+        other = larger[key]
+        if values is not None and other is not None and not (values & other):
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -122,8 +178,8 @@ def same_trigger(rule_base: RuleBase, program: Program, first: str, second: str)
         return SameThing(f"both awards are computed from {names}")
     for a in trigger_sets(program, first):
         for b in trigger_sets(program, second):
-            if a <= b or b <= a:
-                smaller = a if a <= b else b
+            if _within(a, b) or _within(b, a):
+                smaller = a if _within(a, b) else b
                 if not smaller:
                     return SameThing("one of them has no condition on the record: it pays for "
                                      "every one")

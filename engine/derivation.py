@@ -18,6 +18,7 @@ closest first, each condition with its status, then the smallest change that wou
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..dsl.checker import RuleBase
@@ -218,11 +219,18 @@ def _relative(relative) -> str:
     return f" ({format_number((relative * 100).quantize(Decimal('0.1')))}% change)"
 
 
+def _mentions(step: str, use: FactUse) -> bool:
+    """Does an arithmetic step read this fact? `企业.营业收入[2025]` is written with its year
+    expression in the step, so the name is matched up to the index."""
+    return re.search(re.escape(use.name.split("[")[0]) + r"(?![\w.])", step) is not None
+
+
 def _amount_node(award, firing: AlternativeResult) -> Node:
-    inputs = [use for check in firing.checks if check.role in ("requires", "tier") for use in check.facts]
+    inputs = list(dict.fromkeys(use for check in firing.checks if check.role in ("requires", "tier")
+                                for use in check.facts))
     steps, used = [], set()
     for step in award.steps:
-        facts = [use for use in inputs if use.name in step and use not in used]
+        facts = [use for use in inputs if _mentions(step, use) and use not in used]
         used.update(facts)
         steps.append(Node("step", step, children=tuple(_fact(use) for use in facts)))
     rest = [use for use in inputs if use not in used]

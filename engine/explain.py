@@ -23,7 +23,7 @@ engine read; exact `Decimal` arithmetic gives the gaps.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Iterator
 
@@ -643,7 +643,8 @@ class Explainer:
         for rank, alternative in enumerate(subject.alternatives):
             for fix in _alternative_fixes(self.rule_base, session, alternative):
                 key = (fix.change.target, repr(fix.change.value))
-                order = (fix.relative, fix.kind_rank, rank, fix.change.target, fix.change.text)
+                order = (fix.relative, fix.kind_rank, fix.side, rank, fix.change.target,
+                         fix.change.text)
                 if key not in candidates or order < candidates[key][0]:
                     candidates[key] = (order, fix, alternative.index)
         record_id = subject.record[1]
@@ -919,6 +920,7 @@ class _Fix:
     change: Change
     relative: Decimal
     kind_rank: int  # numbers first, then flags, members, sets: ties go to the numeric change
+    side: int = 0  # 1: the other side of a comparison (`企业.申报年度` in `认定.年份 = 企业.申报年度`)
 
 
 def _alternative_fixes(rule_base: RuleBase, session: _Session,
@@ -963,9 +965,11 @@ def _fixes(rule_base: RuleBase, session: _Session, result: CheckResult, *, want:
         case ast.Compare(op=op, left=left, right=right):
             op = op if want else _NEGATED[op]
             fixes = []
-            for target, other, target_op in ((left, right, op), (right, left, _FLIPPED[op])):
+            for side, (target, other, target_op) in enumerate(((left, right, op),
+                                                               (right, left, _FLIPPED[op]))):
                 if isinstance(target, ast.Reference):
-                    fixes.extend(_compare_fix(rule_base, session, values, target, target_op, other))
+                    fixes.extend(replace(fix, side=side) for fix in
+                                 _compare_fix(rule_base, session, values, target, target_op, other))
             return fixes
         case ast.Member(operand=operand, members=members) if isinstance(operand, ast.Reference):
             attribute = rule_base.attributes[(operand.kind, operand.attribute)]
@@ -1063,7 +1067,9 @@ def _compare_fix(rule_base: RuleBase, session: _Session, values: _Values, target
         old_text, relative = None, Decimal(1)
     else:
         old_text = str(old) if base == "year" else format_in_unit(rule_base, Decimal(old), unit)
-        relative = abs(value - Decimal(old)) / abs(Decimal(old)) if old else Decimal(1)
+        # A year is a date, not a magnitude: moving it by one is no "small" change.
+        relative = abs(value - Decimal(old)) / abs(Decimal(old)) if old and base != "year" \
+            else Decimal(1)
     if base == "year" or integral:
         value = int(value) if base == "year" else value.to_integral_value()
     change = Change(target.kind, values.env[target.kind], target.attribute, year, value, text,

@@ -260,6 +260,10 @@ class ProfileLoader:
                 year = self.parse_year(year_node)
                 if year is None:
                     continue
+                if year in by_year:  # `2025` and `2025年` name the same year
+                    self.err("E308", "duplicate-field", f"`{attribute.qualified}` gives the year "
+                             f"{year} twice", year_node, "keep one value per year")
+                    continue
                 if attribute.type.base == "set":  # a set per year: {2025: [示范园区]}
                     items = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
                     members = tuple(m for m in (self.parse_member(attribute, i) for i in items) if m)
@@ -377,7 +381,7 @@ class ProfileLoader:
 def compose_yaml(text: str, file: str):
     """YAML text → node tree with positions (None for an empty document); aliases refused."""
     try:
-        return yaml.compose(text, Loader=_NoAliasLoader)
+        return _join_surrogate_pairs(yaml.compose(text, Loader=_NoAliasLoader))
     except _ProfileError as exc:
         raise PolicylogError([error(exc.code, exc.name, exc.message,
                                     Span.point(file, exc.mark.line + 1, exc.mark.column + 1),
@@ -390,6 +394,25 @@ def compose_yaml(text: str, file: str):
     except (yaml.YAMLError, RecursionError) as exc:
         raise PolicylogError([error("E300", "profile-syntax", f"not valid YAML or JSON: "
                                     f"{type(exc).__name__}", Span.point(file, 1, 1))]) from None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _join_surrogate_pairs(root):
+    """Scalars with `\\ud840\\udc00`-style escapes (json.dumps writes `𠀀` so by default) hold
+    the character itself, not two lone surrogates that match nothing and cannot be printed."""
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            if _SURROGATE.search(node.value):
+                node.value = node.value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+    return root
 
 
 def load_profile(path: str | Path, rule_base: RuleBase, sources: SourceCache | None = None) -> Profile:

@@ -71,3 +71,19 @@ def test_all_errors_are_reported_together(core_rules):
 def test_json_profiles_are_read_with_positions(core_rules):
     profile = load('{"企业": {"id": "A", "项目": [{"id": "P", "年节水量": "6万吨"}]}}', core_rules)
     assert profile.record("项目", "P").values["年节水量"] == Decimal(60000)
+
+
+def test_the_same_year_twice_is_an_error(tmp_path):
+    import shutil
+
+    from policylog.dsl.loader import load_rule_base
+
+    from .conftest import FIXTURES
+
+    shutil.copy(FIXTURES / "core" / "vocabulary.policy", tmp_path)
+    (tmp_path / "revenue.policy").write_text("attribute 企业.营业收入: decimal 万元 per year\n",
+                                             encoding="utf-8")
+    rules = load_rule_base(tmp_path)
+    diagnostics = errors('企业:\n  营业收入: {2025: 10万元, "2025年": 20万元}\n', rules)
+    assert [d.code for d in diagnostics] == ["E308"]
+    assert "year 2025 twice" in diagnostics[0].message

@@ -110,6 +110,18 @@ class CheckResult:
     def holds(self) -> bool:
         return self.status == HOLDS
 
+    def reads(self) -> set[tuple[str, str]]:
+        """(record, `kind.attribute`) of every fact the condition reads, negated parts included."""
+        env = dict(self.env)
+        found = set()
+        if self.check is not None and self.check.condition is not None:
+            found = {(env[r.kind], f"{r.kind}.{r.attribute}")
+                     for r in _references(self.check.condition) if r.kind in env}
+        for alternative in self.inner:
+            for check in alternative.checks:
+                found |= check.reads()
+        return found
+
     def to_json(self) -> dict:
         return {"condition": self.condition, "role": self.role, "label": self.label,
                 "status": self.status, "detail": self.detail, "note": self.note,

@@ -85,14 +85,8 @@ def delta(before: Money, after: Money) -> str:
 
 
 def _reads_changed(check: CheckResult, changes: Sequence[Change]) -> bool:
-    names = {(c.record, f"{c.kind}.{c.attribute}" + (f"[{c.year}]" if c.year is not None else ""))
-             for c in changes}
-    if any((use.record, use.name) in names for use in check.facts):
-        return True
-    if any((m.record, m.name) in names for m in check.missing):
-        return True
-    return any(_reads_changed(inner_check, changes)
-               for alternative in check.inner for inner_check in alternative.checks)
+    reads = check.reads()
+    return any((c.record, f"{c.kind}.{c.attribute}") in reads for c in changes)
 
 
 def _line(check: CheckResult) -> str:
@@ -137,8 +131,16 @@ def what_if(explainer: Explainer, profile: Profile, changes: Sequence[Change]) -
                 reasons = [explanation.note or "the record is gone"]
         else:
             status = "changed"
-            reasons = [f"before: {step}" for step in was.steps if step not in now.steps] + \
-                      [f"after: {step}" for step in now.steps if step not in was.steps]
+            reasons = []
+            if was.alternative != now.alternative:
+                subject = explainer.explain(changed, provision, record=record, suggest=False,
+                                            session=session).subjects[0]
+                firing = subject.alternatives[0]
+                reasons.append(f"now through {firing.title} (was alternative {was.alternative + 1})")
+                reasons.extend(_line(c) for c in firing.checks
+                               if c.role != "requires" and _reads_changed(c, changes))
+            reasons += [f"before: {step}" for step in was.steps if step not in now.steps] + \
+                [f"after: {step}" for step in now.steps if step not in was.steps]
             if was.paid != now.paid:
                 reasons.append(f"now {'paid' if now.paid else 'not paid'}"
                                + (f": {now.adjustments[-1]}" if now.adjustments else ""))

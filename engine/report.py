@@ -137,6 +137,17 @@ def _who(award: Award) -> str:
     return " / ".join(f"{k} {i}" for k, i in award.subjects[1:]) or " ".join(award.subjects[0])
 
 
+def _summary(report: "Report") -> str:
+    awards = report.result.awards
+    paid = sum(1 for a in awards if a.paid)
+    informational = sum(1 for a in awards if a.amount is None)
+    unpaid = len(awards) - paid - informational
+    parts = [f"{paid} paid"] + ([f"{informational} informational"] if informational else []) + \
+        ([f"{unpaid} not paid (stacking rules)"] if unpaid else [])
+    return (f"{len(awards)} award(s): {', '.join(parts)}; total {report.result.total()}; "
+            f"{len(report.near_misses)} near miss(es).")
+
+
 def _status(award: Award) -> str:
     if award.amount is None:
         return "informational"
@@ -273,11 +284,8 @@ def render_html(report: Report) -> str:
         out.append(f"<dt>policy</dt><dd><code>{_e(policy_id)}</code> {_e(description)}</dd>")
     out.append(f"<dt>policylog</dt><dd>{_e(__version__)}</dd></dl>")
 
-    paid = result.paid_awards()
     out.append("<h2>Summary 汇总</h2>")
-    out.append(f"<p>{len(result.awards)} provision award(s), {len(paid)} paid; "
-               f"total <span class=\"amount\">{_e(result.total())}</span>; "
-               f"{len(report.near_misses)} near miss(es).</p>")
+    out.append(f"<p>{_e(_summary(report))}</p>")
     out.append('<table class="totals"><thead><tr><th>payer 承担</th><th class="num">amount</th>'
                f'</tr></thead><tbody>{_totals_rows(result.totals_by_payer())}</tbody></table>')
     out.append('<table class="totals"><thead><tr><th>policy 政策</th><th class="num">amount</th>'
@@ -383,8 +391,7 @@ def render_markdown(report: Report) -> str:
     out.append(f"- policylog: {__version__}")
     out.append("")
     out.extend(["## Summary 汇总", "",
-                f"{len(result.awards)} provision award(s), {len(result.paid_awards())} paid; total "
-                f"**{result.total()}**; {len(report.near_misses)} near miss(es).", "",
+                md_escape(_summary(report)), "",
                 "| payer 承担 | amount |", "|---|---:|"])
     out.extend(f"| {_cell(n)} | {_cell(m)} |" for n, m in result.totals_by_payer().items())
     out.extend(["", "| policy 政策 | amount |", "|---|---:|"])
@@ -416,7 +423,7 @@ def render_markdown(report: Report) -> str:
     for section in report.awards:
         award = section.award
         out.extend([f"### `{award.provision}` {md_escape(award.title)} — {md_escape(_who(award))}", "",
-                    f"- amount: **{md_escape(_amount(award.amount, award))}** ({_status(award)})"])
+                    f"- amount: **{md_escape(_amount(award.amount, award))}** · {_status(award)}"])
         if award.payers:
             out.append("- payer split: " + md_escape("; ".join(f"{p} {m}" for p, m in award.payers)))
         out.extend(f"- adjusted: {md_escape(a)}" for a in award.adjustments)

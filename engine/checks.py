@@ -4,7 +4,7 @@ A `fire@…` rule answers only when every check of its alternative holds, which 
 a miss. Here every distinct check becomes a rule of its own over the same literals, preceded by
 the subject atoms that bind its records:
 
-    chk@nmg2026·1·3#2(S_企业, S_项目, V2) <= 企业(S_企业) & 项目(S_项目, S_企业)
+    chk@nmg2026·1·3#1(S_企业, S_项目, V2) <= 企业(S_企业) & 项目(S_项目, S_企业)
                                           & 项目@年节水量(S_项目, V2) & (V2 >= 50000)
 
 An answer means the check holds for those records — read from the same engine, rules and facts

@@ -79,7 +79,11 @@ def load(drawn):
         return load_rule_base(directory)
 
 
-@settings(max_examples=25)
+# 25 examples in CI; a soak run (`--hypothesis-profile=long`) gets 500.
+EXAMPLES = max(25, settings.default.max_examples // 10)
+
+
+@settings(max_examples=EXAMPLES)
 @given(st.lists(provisions, min_size=2, max_size=4))
 def test_every_witness_shows_what_its_finding_says(drawn):
     rule_base = load(drawn)
@@ -126,7 +130,7 @@ def profile_text(drawn) -> str:
     return "\n".join(lines) + "\n"
 
 
-@settings(max_examples=25)
+@settings(max_examples=EXAMPLES)
 @given(st.lists(provisions, min_size=2, max_size=4), st.lists(profiles, min_size=5, max_size=10))
 def test_disjoint_pairs_never_both_apply(drawn, samples):
     rule_base = load(drawn)

@@ -63,3 +63,9 @@ def test_lint_json(capsys, golden):
     assert data["summary"]["errors"] == 2 and data["summary"]["acknowledged"] == 2
     pair = next(f for f in data["findings"] if f["provisions"] == ["x.1", "x.2"])
     assert pair["witness"]["verified"] and "项目:" in pair["witness"]["profile"]
+
+
+def test_diff_text(capsys, golden):
+    code, out, _ = run(capsys, "diff", "old", "new", "--rules", f"{LINT}/conflict.policy")
+    golden("lint/diff-old-new.out", out)
+    assert code == 0

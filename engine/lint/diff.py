@@ -188,6 +188,17 @@ def text_changes(old: ast.Provision, new: ast.Provision, old_kind: str, new_kind
             changes.append(f"threshold: `{text}` → `{twin[0]}`")
             removed.remove((text, expr))
             added.remove(twin)
+    for text, expr in list(removed):  # `x in {…}` with other members: say which
+        twin = next((a for a in added if isinstance(expr, ast.Member) and isinstance(a[1], ast.Member)
+                     and print_expr(a[1].operand) == print_expr(expr.operand)), None)
+        if twin is not None:
+            gone = [m for m in expr.members if m not in twin[1].members]
+            new_members = [m for m in twin[1].members if m not in expr.members]
+            parts = ([f"− {', '.join(gone)}"] if gone else []) + \
+                ([f"+ {', '.join(new_members)}"] if new_members else [])
+            changes.append(f"values of `{print_expr(expr.operand)}`: {'; '.join(parts)}")
+            removed.remove((text, expr))
+            added.remove(twin)
     changes += [f"condition removed: `{text}`" for text, _ in removed]
     changes += [f"condition added: `{text}`" for text, _ in added]
     old_rate, new_rate = _rate(old.amount), _rate(new.amount)
@@ -302,6 +313,6 @@ def render_diff(result: PolicyDiff, rule_base: RuleBase) -> str:
     for label, ids in ((f"only in {result.old}", result.only_old), (f"only in {result.new}", result.only_new)):
         out.append(f"{label} ({len(ids)} clauses):")
         for clause_id in ids:
-            out.append(f"  {clause_id}  {clauses[clause_id][0].title}")
+            out.append(f"  {clause_id}  {clauses[clause_id][0].title}".rstrip())
         out.append("")
     return "\n".join(out)

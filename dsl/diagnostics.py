@@ -105,6 +105,21 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
+def source_lines(text: str) -> list[str]:
+    r"""The lines of a source text as positions count them: broken at `\n` only, `\r` dropped.
+
+    `str.splitlines` also breaks at a lone `\r`, `\x0b`, `\u2028` …, which the rule parser
+    does not; a span's line would then show the wrong text.
+
+        >>> source_lines("a\r\nb\rc\n")
+        ['a', 'b\rc']
+    """
+    lines = text.split("\n")
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
 class SourceCache:
     """Source texts by file name, so renderers can show the offending line."""
 
@@ -112,7 +127,7 @@ class SourceCache:
         self._lines: dict[str, list[str]] = {}
 
     def add(self, file: str, text: str) -> None:
-        self._lines[file] = text.splitlines()
+        self._lines[file] = source_lines(text)
 
     def line(self, file: str, number: int) -> str | None:
         lines = self._lines.get(file)

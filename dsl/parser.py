@@ -16,7 +16,7 @@ from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import ast
-from .diagnostics import Diagnostic, PolicylogError, Span, error
+from .diagnostics import Diagnostic, PolicylogError, Span, error, source_lines
 
 MAX_RULE_FILE_BYTES = 2_000_000  # a policy list is a few hundred lines; this leaves room for 100×
 
@@ -408,7 +408,7 @@ def _expected_phrase(expected: set[str]) -> str:
 def _syntax_diagnostic(exc: UnexpectedInput, file: str, text: str) -> Diagnostic:
     line, column = getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1
     if isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
-        lines = text.splitlines() or [""]
+        lines = source_lines(text)
         line, column = len(lines), len(lines[-1]) + 1
         return error("E001", "unexpected-end-of-file",
                      "the file ends in the middle of a block", Span.point(file, line, column),
@@ -430,7 +430,7 @@ def _syntax_diagnostic(exc: UnexpectedInput, file: str, text: str) -> Diagnostic
         return error("E003", "unexpected-character", f"unexpected character `{char}`",
                      Span.point(file, line, column), help=help)
     if isinstance(exc, UnexpectedEOF):
-        lines = text.splitlines() or [""]
+        lines = source_lines(text)
         return error("E001", "unexpected-end-of-file", "the file ends in the middle of a block",
                      Span.point(file, len(lines), len(lines[-1]) + 1))
     return error("E002", "syntax-error", str(exc).splitlines()[0], Span.point(file, line, column))

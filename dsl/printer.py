@@ -151,7 +151,7 @@ def _policy(policy: ast.Policy) -> str:
     if policy.default_payers:
         lines.append(f"  default payer {_payers(policy.default_payers)}")
     for group in policy.not_cumulative:
-        reason = f" {quote(group.reason)}" if group.reason else ""
+        reason = f" {quote(group.reason)}" if group.reason is not None else ""
         lines.append(f"  not cumulative {', '.join(group.provisions)}{reason}")
     for allow in policy.allows:
         lines.append(f"  allow {allow.check} {', '.join(allow.provisions)} {quote(allow.reason)}")

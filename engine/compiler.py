@@ -11,6 +11,7 @@ check's attribute atoms before the comparisons that use them, negations after th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import product
@@ -28,12 +29,24 @@ MAX_ALTERNATIVES = 256  # a provision whose condition expands further is split b
 Alternatives = list[tuple[Check, ...]]
 
 
+class TooManyAlternatives(Exception):
+    """Raised before building more than MAX_ALTERNATIVES: `(a or b) and (c or d) and …` doubles
+    with every `and`, and forty of them would exhaust memory long before a check afterwards."""
+
+
 def conjoin(*parts: Alternatives) -> Alternatives:
+    if any(not part for part in parts):
+        return []  # one part never holds, so the conjunction never does
+    if math.prod(len(part) for part in parts) > MAX_ALTERNATIVES:
+        raise TooManyAlternatives()
     return [tuple(c for alt in combo for c in alt) for combo in product(*parts)]
 
 
 def disjoin(*parts: Alternatives) -> Alternatives:
-    return [alt for part in parts for alt in part]
+    alternatives = [alt for part in parts for alt in part]
+    if len(alternatives) > MAX_ALTERNATIVES:
+        raise TooManyAlternatives()
+    return alternatives
 
 
 @dataclass
@@ -64,14 +77,15 @@ class _ProvisionCompiler:
             subject_literals.append(Atom(subject_predicate(kind), args))
             parent_var = var
 
-        parts: list[Alternatives] = [self.lower_when(when, env) for when in provision.conditions]
-        parts.append(self.requirements(env))
-        alternatives = conjoin(*parts) if parts else [()]
-        if len(alternatives) > MAX_ALTERNATIVES:
+        try:
+            parts: list[Alternatives] = [self.lower_when(when, env) for when in provision.conditions]
+            parts.append(self.requirements(env))
+            alternatives = conjoin(*parts) if parts else [()]
+        except TooManyAlternatives:
             raise PolicylogError([error(
                 "E201", "too-many-alternatives", f"the condition of `{provision.id}` expands to "
-                f"{len(alternatives)} alternatives (limit {MAX_ALTERNATIVES})", provision.span,
-                help="split the provision, or name shared parts with a `when label:` line")])
+                f"more than {MAX_ALTERNATIVES} alternatives", provision.span,
+                help="split the provision, or name shared parts with a `when label:` line")]) from None
 
         compiled_alternatives = []
         for index, checks in enumerate(alternatives):
@@ -123,7 +137,12 @@ class _ProvisionCompiler:
             case ast.BoolLiteral(value=value):
                 return [()] if value else []
             case ast.Not(operand=operand):
-                return [(self.negation(expr, operand, env, role, label),)]
+                inner = self.lower(operand, env, role, label)
+                if not inner:  # `not false`: holds, and a `neg@…` predicate without rules is unknown
+                    return [(Check(expr, (), role, label),)]
+                if any(not any(check.literals for check in alt) for alt in inner):
+                    return []  # `not true`: never holds
+                return [(self.negation(expr, inner, env, role, label),)]
             case ast.Exists(kind=kind, body=body):
                 var = self.fresh(f"X_{kind}_")
                 parent = self.rule_base.kinds[kind].parent
@@ -134,11 +153,17 @@ class _ProvisionCompiler:
                 return [(binding,) + alt for alt in self.lower(body, inner, role, label)]
             case _:
                 literals = self.atomic(expr, env)
+                # A comparison of constants (`5万吨 > 3万吨`) is decided here: pyDatalog would get
+                # a Python bool where it needs a literal.
+                constant = [lit for lit in literals if isinstance(lit, Comparison)
+                            and not any(literal_variables(lit))]
+                if not all(_holds(lit) for lit in constant):
+                    return []
+                literals = [lit for lit in literals if lit not in constant]
                 return [(Check(expr, tuple(literals), role, label),)]
 
-    def negation(self, expr: ast.Not, operand: ast.Expr, env: dict[str, str], role: str,
+    def negation(self, expr: ast.Not, inner: Alternatives, env: dict[str, str], role: str,
                  label: str | None) -> Check:
-        inner = self.lower(operand, env, role, label)
         free = sorted({v for alt in inner for check in alt for lit in check.literals
                        for v in literal_variables(lit)} & set(env.values()))
         predicate = negation_predicate(self.info.provision.id, int(self.fresh("")))
@@ -277,6 +302,43 @@ class _ProvisionCompiler:
                     "caps, not in conditions", expr.span, help="compare against each value instead")])
             case _:
                 raise AssertionError(f"not a term: {expr!r}")
+
+
+def _value(term: Term):
+    """The value of a term without variables, computed as pyDatalog would."""
+    match term:
+        case Const(value=value):
+            return value
+        case Arith(op=op, left=left, right=right):
+            lhs, rhs = _value(left), _value(right)
+            return {"+": lambda: lhs + rhs, "-": lambda: lhs - rhs, "*": lambda: lhs * rhs,
+                    "/": lambda: lhs / rhs}[op]()
+    raise AssertionError(term)
+
+
+def _holds(comparison: Comparison) -> bool:
+    """Whether a comparison of constants holds; literals come in body order, so a division's
+    `!= 0` guard is decided before the division is computed."""
+    try:
+        lhs, rhs = _value(comparison.left), _value(comparison.right)
+        match comparison.op:
+            case "in":
+                return lhs in rhs
+            case "==":
+                return lhs == rhs
+            case "!=":
+                return lhs != rhs
+            case "<":
+                return lhs < rhs
+            case "<=":
+                return lhs <= rhs
+            case ">":
+                return lhs > rhs
+            case ">=":
+                return lhs >= rhs
+    except ArithmeticError:  # pyDatalog turns these into error values that match nothing
+        return False
+    raise AssertionError(comparison.op)
 
 
 def _show_year(expr: ast.Expr | None) -> str | None:

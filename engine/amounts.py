@@ -190,8 +190,9 @@ def compute_amount(rule_base: RuleBase, provision: ast.Provision,
         else:
             steps.append(f"{before} is within every cap")
         low, high = new_low, new_high
-    if low < 0:
-        steps.append(f"a negative result ({format_money(low)}) pays nothing")
-        low = Decimal(0)
+    if low < 0 or (high is not None and high < 0):  # `up to -1元` is as negative as `-1元`
+        steps.append(f"a negative result ({format_money(min(low, high) if high is not None else low)}) "
+                     "pays nothing")
+        low = max(low, Decimal(0))
         high = None if high is None else max(high, Decimal(0))
     return Money(low, high), steps

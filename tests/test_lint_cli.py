@@ -136,3 +136,12 @@ def test_diff_json_and_unknown_policy(capsys, tmp_path):
     assert impacts and all(i["witness"]["verified"] for i in impacts)
     assert list(tmp_path.glob("diff-old.3-new.3-*.yaml"))
     assert run(capsys, "diff", "old", "nope", "--rules", LINT / "conflict.policy")[0] == 2
+
+
+def test_rules_that_do_not_load_still_give_valid_sarif(capsys, tmp_path):
+    (tmp_path / "broken.policy").write_text("policy b { clause", "utf-8")
+    code, out, _ = run(capsys, "lint", tmp_path, "--format", "sarif")
+    assert code == 1
+    sarif = json.loads(out)
+    jsonschema.Draft4Validator(SCHEMA).validate(sarif)
+    assert sarif["runs"][0]["results"][0]["level"] == "error"

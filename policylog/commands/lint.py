@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 from .. import __version__
-from ..engine.lint import CHECKS, lint, resolve_selection
+from ..dsl.diagnostics import Diagnostic, PolicylogError
+from ..engine.lint import CHECKS, Finding, LintResult, lint, resolve_selection
 from ..engine.lint.render import (dumps, render_concise_report, render_text_report, to_json,
                                   to_sarif)
 from .common import EXIT_INPUT_ERROR, EXIT_OK, UsageError, guarded, load_rules
@@ -64,7 +65,19 @@ def run(args, sources) -> int:
             witness_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise UsageError(f"cannot create --witness-dir `{witness_dir}`: {exc.strerror}") from None
-    rule_base = load_rules(args.rules, sources)
+    try:
+        rule_base = load_rules(args.rules, sources)
+    except PolicylogError as exc:
+        if args.lint_format not in ("json", "sarif"):
+            raise  # rendered for people by `guarded`
+        # CI uploads the SARIF file whatever happens: rules that do not load are findings too
+        findings = tuple(Finding("static-error", d) for d in sorted(exc.diagnostics,
+                                                                   key=Diagnostic.sort_key))
+        result = LintResult(findings, {})
+        output = to_sarif(result, CHECKS, __version__) if args.lint_format == "sarif" \
+            else to_json(result)
+        sys.stdout.write(dumps(output))
+        return EXIT_INPUT_ERROR
     result = lint(rule_base, select=args.select, ignore=args.ignore, verify=not args.no_verify)
     match args.lint_format:
         case "text":

@@ -163,14 +163,16 @@ def _pair(context: LintContext, world: World, families: ClauseFamilies, tier_pai
         equivalent = implies_forward and implies_backward
         note = ("their conditions are equivalent" if equivalent else
                 f"every record that meets `{narrow}` also meets `{broad}`")
-        return PairFinding(
-            "subsumption", narrow, broad,
-            f"whenever `{narrow}` applies, `{broad}` applies too",
-            (note,),
-            f"if `{narrow}` is paid on top of `{broad}` (再给予), acknowledge it with "
-            f"`allow subsumption {narrow}, {broad} \"reason\"`; if it replaces it, declare "
-            f"`not cumulative {narrow}, {broad}`",
-            witness(model))
+        if both_pay:
+            help = (f"if `{narrow}` is paid on top of `{broad}` (再给予), acknowledge it with "
+                    f"`allow subsumption {narrow}, {broad} \"reason\"`; if it replaces it, "
+                    f"declare `not cumulative {narrow}, {broad}`")
+        else:
+            help = (f"if both statements are meant, `allow subsumption {narrow}, {broad} "
+                    f"\"reason\"`; if one says nothing the other does not, delete it")
+        return PairFinding("subsumption", narrow, broad,
+                           f"whenever `{narrow}` applies, `{broad}` applies too", (note,), help,
+                           witness(model))
     if want_overlap:
         return PairFinding(
             "overlap", first, second,

@@ -210,7 +210,13 @@ class Checker:
         if self.units.known(item.name):
             self._duplicate("unit", item.name, item.span, None)
             return
-        if self.units.add_unit(item.name, item.definition.value, item.definition.unit or "") is None:
+        try:
+            added = self.units.add_unit(item.name, item.definition.value, item.definition.unit or "")
+        except ValueError as exc:
+            self.err("E115", "inexact-unit", str(exc), item.definition.span,
+                     "define it from a nearer unit, with a shorter factor")
+            return
+        if added is None:
             self.err("E102", "unknown-unit", f"unit `{item.definition.unit}` is not declared",
                      item.definition.span, "declare it with `dimension` or `unit` first")
 
@@ -415,6 +421,10 @@ class Checker:
         match expr:
             case ast.Quantity(value=value, unit=unit):
                 info = self.units.resolve(unit)
+                if info is None and unit and all(self.units.known(u) for u in unit.split("/", 1)):
+                    self.err("E115", "inexact-unit", f"`{unit}` has no exact decimal scale",
+                             expr.span, "write the rate per a unit that divides evenly, e.g. per `吨`")
+                    return None
                 if info is None:
                     self.err("E102", "unknown-unit", f"unit `{unit}` is not declared", expr.span,
                              did_you_mean(unit or "", self.units.names()))

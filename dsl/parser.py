@@ -17,6 +17,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import ast
 from .diagnostics import Diagnostic, PolicylogError, Span, error, source_lines
+from .units import MAX_DIGITS, significant_digits
 
 MAX_RULE_FILE_BYTES = 2_000_000  # a policy list is a few hundred lines; this leaves room for 100×
 
@@ -78,6 +79,8 @@ def split_quantity(text: str) -> tuple[Decimal, str | None]:
         value = Decimal(number.replace(",", ""))
     except InvalidOperation as exc:  # pragma: no cover - the regex admits only digits
         raise ValueError(f"not a number: {text!r}") from exc
+    if significant_digits(value) > MAX_DIGITS:
+        raise ValueError(f"`{text[:40]}{'…' if len(text) > 40 else ''}` has more than {MAX_DIGITS} significant digits")
     return value, (unit or None)
 
 
@@ -192,7 +195,10 @@ class _ToAst(Transformer):
         return ("title", str(self._plain(children)[0]))
 
     def policy_year(self, meta, children):
-        return ("year", int(self._plain(children)[0]))
+        token = self._plain(children)[0]
+        if len(token) > 4:  # and int() refuses more than 4,300 digits
+            raise _BadQuantity(f"`{str(token)[:40]}` is not a year", _token_span(self.file, token))
+        return ("year", int(token))
 
     def policy_status(self, meta, children):
         return ("status", str(self._plain(children)[0]))

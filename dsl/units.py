@@ -24,6 +24,17 @@ DIMENSIONLESS: Dims = ()
 EXACT = decimal.Context(prec=60, traps=[decimal.Inexact, decimal.InvalidOperation,
                                         decimal.DivisionByZero, decimal.Overflow])
 
+# A written number and a unit's scale have at most this many significant digits, so a value in
+# its unit converts to the base unit exactly: the product of two needs at most 56 of EXACT's 60.
+MAX_DIGITS = 28
+
+
+def significant_digits(value: Decimal) -> int:
+    """`1,000.50` has five (1 0 0 0 5): leading and trailing zeros do not count.
+
+    Not `normalize()`, which rounds to the context's 28 digits first."""
+    return max(len("".join(map(str, value.as_tuple().digits)).strip("0")), 1)
+
 
 def combine(a: Dims, b: Dims, sign: int = 1) -> Dims:
     """The dimension of a product (sign=1) or quotient (sign=-1)."""
@@ -53,11 +64,16 @@ class UnitTable:
         self.base_of[dims] = base_unit
 
     def add_unit(self, name: str, factor: Decimal, of_unit: str) -> UnitInfo | None:
-        """Declare `name = factor × of_unit`; returns None if `of_unit` is unknown."""
+        """Declare `name = factor × of_unit`; returns None if `of_unit` is unknown.
+
+        Raises ValueError when the scale needs more than MAX_DIGITS digits."""
         base = self.resolve(of_unit)
         if base is None:
             return None
-        info = UnitInfo(name, EXACT.multiply(factor, base.scale), base.dims)
+        scale = EXACT.multiply(factor, base.scale)
+        if significant_digits(scale) > MAX_DIGITS:
+            raise ValueError(f"the scale of `{name}` needs more than {MAX_DIGITS} significant digits")
+        info = UnitInfo(name, scale, base.dims)
         self._units[name] = info
         return info
 
@@ -78,9 +94,12 @@ class UnitTable:
             num, den = self._units.get(top), self._units.get(bottom)
             if num is None or den is None:
                 return None
-            return UnitInfo(text, EXACT.divide(num.scale, den.scale) if _divides(num.scale, den.scale)
-                            else decimal.Context(prec=60).divide(num.scale, den.scale),
-                            combine(num.dims, den.dims, -1))
+            # A rate whose scale has no short exact decimal (元 per a unit of 7吨) is refused:
+            # every conversion through it would round.
+            if not _divides(num.scale, den.scale) or \
+                    significant_digits(EXACT.divide(num.scale, den.scale)) > MAX_DIGITS:
+                return None
+            return UnitInfo(text, EXACT.divide(num.scale, den.scale), combine(num.dims, den.dims, -1))
         return None
 
     def to_base(self, value: Decimal, unit: str | None) -> Decimal:

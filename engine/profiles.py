@@ -27,7 +27,7 @@ import yaml
 
 from ..dsl.checker import Attribute, RuleBase, did_you_mean
 from ..dsl.diagnostics import Diagnostic, PolicylogError, SourceCache, Span, error
-from ..dsl.units import format_number
+from ..dsl.units import MAX_DIGITS, format_number, significant_digits
 from .ir import attribute_predicate, subject_predicate
 
 MAX_PROFILE_BYTES = 5_000_000
@@ -295,7 +295,9 @@ class ProfileLoader:
 
     def parse_year(self, node) -> int | None:
         text = unicodedata.normalize("NFKC", self.scalar(node)).strip().removesuffix("年")
-        if not text.isdigit() or not (MIN_YEAR <= int(text) <= MAX_YEAR):
+        # isdigit() also admits digits int() refuses (`𐩀`) and numbers too long for int()
+        if not (text.isascii() and text.isdigit() and len(text) <= 4) \
+                or not (MIN_YEAR <= int(text) <= MAX_YEAR):
             self.err("E304", "wrong-type", f"`{self.scalar(node)}` is not a year", node,
                      f"write a year between {MIN_YEAR} and {MAX_YEAR}, e.g. `2025`")
             return None
@@ -347,10 +349,20 @@ class ProfileLoader:
                      node, f"write it like {example}")
             return None
         value, unit = parsed
+        if significant_digits(value) > MAX_DIGITS:  # its conversion to the base unit would round
+            self.err("E314", "too-many-digits", f"`{text[:40]}{'…' if len(text) > 40 else ''}` has more than {MAX_DIGITS} "
+                     "significant digits", node, "round it to the precision the records keep")
+            return None
         if unit is None and attribute.type.dims:
             self.err("E303", "missing-unit", f"`{attribute.qualified}` needs a unit: `{text}` of what?",
                      node, f"write it with its unit, e.g. `{format_number(value)}{attribute.declared_unit}`")
             return None
+        if unit is not None and units.resolve(unit) is None:
+            # NFKC, which reads `６万吨` as 6万吨, also rewrites a unit declared with full-width
+            # letters (`吨ｂ` → `吨b`); such a unit is found under its name as written.
+            written = text.strip()[-len(unit):]
+            if unicodedata.normalize("NFKC", written) == unit and units.resolve(written) is not None:
+                unit = written
         info = units.resolve(unit)
         if info is None:
             self.err("E302", "unknown-unit", f"unknown unit `{unit}` in `{text}`", node,

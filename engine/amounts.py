@@ -11,6 +11,7 @@ Every operation runs in an exact `Decimal` context: a result that would need rou
 
 from __future__ import annotations
 
+import decimal
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, assert_never
@@ -44,8 +45,11 @@ class Money:
         return f"{format_money(self.low)} – {format_money(self.high)}"
 
     def scale(self, fraction: Decimal) -> "Money":
-        return Money(EXACT.multiply(self.low, fraction),
-                     None if self.high is None else EXACT.multiply(self.high, fraction))
+        try:
+            return Money(EXACT.multiply(self.low, fraction),
+                         None if self.high is None else EXACT.multiply(self.high, fraction))
+        except decimal.Inexact:
+            raise AmountError(f"{self} × {fraction} does not come out exact") from None
 
     def to_json(self) -> dict:
         return {"low_yuan": str(self.low), "high_yuan": None if self.high is None else str(self.high),
@@ -103,23 +107,27 @@ class AmountEvaluator:
                 lhs, rhs = self.evaluate(left), self.evaluate(right)
                 from ..dsl.units import combine
 
-                match op:
-                    case "+":
-                        value, dims = EXACT.add(lhs.value, rhs.value), lhs.dims
-                    case "-":
-                        value, dims = EXACT.subtract(lhs.value, rhs.value), lhs.dims
-                    case "*":
-                        value, dims = EXACT.multiply(lhs.value, rhs.value), combine(lhs.dims, rhs.dims)
-                    case "/":
-                        if rhs.value == 0:
-                            raise AmountError(f"division by zero in `{print_expr(expr)}`")
-                        value = EXACT.divide(lhs.value, rhs.value)
-                        dims = combine(lhs.dims, rhs.dims, -1)
-                    case _:
-                        raise AssertionError(op)
                 shown_left = f"({lhs.shown})" if isinstance(left, ast.BinaryOp) and op in "*/" else lhs.shown
                 shown_right = f"({rhs.shown})" if isinstance(right, ast.BinaryOp) else rhs.shown
                 symbol = {"*": "×", "/": "÷"}.get(op, op)
+                try:
+                    match op:
+                        case "+":
+                            value, dims = EXACT.add(lhs.value, rhs.value), lhs.dims
+                        case "-":
+                            value, dims = EXACT.subtract(lhs.value, rhs.value), lhs.dims
+                        case "*":
+                            value, dims = EXACT.multiply(lhs.value, rhs.value), combine(lhs.dims, rhs.dims)
+                        case "/":
+                            if rhs.value == 0:
+                                raise AmountError(f"division by zero in `{print_expr(expr)}`")
+                            value = EXACT.divide(lhs.value, rhs.value)
+                            dims = combine(lhs.dims, rhs.dims, -1)
+                        case _:
+                            raise AssertionError(op)
+                except decimal.Inexact:  # `投资额 / 3`: an amount is paid exactly or not computed
+                    raise AmountError(f"`{print_expr(expr)}` does not come out exact: "
+                                      f"{shown_left} {symbol} {shown_right}") from None
                 return Evaluated(value, dims, f"{shown_left} {symbol} {shown_right}")
             case ast.Call(function=function, args=args):
                 values = [self.evaluate(a) for a in args]

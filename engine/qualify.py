@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from ..dsl import ast
 from ..dsl.checker import ProvisionInfo, RuleBase
-from ..dsl.diagnostics import Span
+from ..dsl.diagnostics import PolicylogError, Span, error
 from ..dsl.printer import print_expr
 from ..dsl.units import EXACT, format_money, format_number
 from .amounts import AmountError, AmountEvaluator, Money, compute_amount
@@ -159,15 +159,14 @@ class PolicyEngine:
                 return binding[var]
             try:
                 amount, steps = compute_amount(self.rule_base, provision, lookup)
-            except AmountError as exc:  # pragma: no cover - the checker rules these out
-                steps = [f"cannot compute: {exc}"]
-            if amount is not None:
                 payers = tuple((payer, amount.scale(share))
                                for payer, share in self.rule_base.payer_shares(info))
                 if len(payers) > 1:
                     steps.append("split: " + "; ".join(
                         f"{payer} {format_number(share * 100)}% = {amount.scale(share)}"
                         for payer, share in self.rule_base.payer_shares(info)))
+            except AmountError as exc:  # e.g. `投资额 / 3`: qualifies, but no exact amount
+                amount, payers, steps = None, (), [f"cannot compute: {exc}"]
         return Award(
             provision=provision.id, clause=info.clause.id, policy=info.policy.id,
             title=provision.title or info.clause.title, clause_title=info.clause.title,
@@ -311,7 +310,11 @@ def apply_stacking(rule_base: RuleBase, awards: list[Award]) -> list[Award]:
 
 
 def _apply_total_cap(rule_base: RuleBase, cap: ast.TotalCap, awards: list[Award]) -> list[Award]:
-    limit = AmountEvaluator(rule_base, lambda ref: None).evaluate(cap.limit).value
+    try:
+        limit = AmountEvaluator(rule_base, lambda ref: None).evaluate(cap.limit).value
+    except AmountError as exc:  # `total cap 100万元 / 3`: the rules are wrong for every profile
+        raise PolicylogError([error("E203", "inexact-amount", f"the total cap cannot be computed: {exc}",
+                                    cap.limit.span, help="write the cap as an exact amount")]) from None
     members = set(cap.provisions)
     groups: dict[tuple, list[int]] = defaultdict(list)
     for index, award in enumerate(awards):

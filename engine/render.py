@@ -26,7 +26,9 @@ def render_award(award: Award, *, quote: bool = True) -> list[str]:
     subject = " / ".join(f"{kind} {record}" for kind, record in award.subjects)
     mark = "✔" if award.paid else ("ℹ" if award.amount is None else "✘")
     lines = [f"{mark} {award.provision}  {award.title}", f"    for: {subject}"]
-    if award.amount is None:
+    if award.amount is None and award.informational is None:  # the arithmetic says why
+        lines.append(f"    amount: {award.steps[0] if award.steps else 'cannot compute'}")
+    elif award.amount is None:
         lines.append(f"    offers: {award.informational} (no computable amount)")
     else:
         lines.append(f"    amount: {_money_line(award.amount)}")

@@ -119,11 +119,14 @@ class ProfileLoader:
         self.file = file
         self.sources = sources
         self.diagnostics: list[Diagnostic] = []
+        self.end: tuple[int, int] | None = None  # where the text ends, when read from text
         self.records: list[Record] = []
         self.facts: list[Fact] = []
 
     def span(self, node) -> Span:
         start, end = node.start_mark, node.end_mark
+        if self.end is not None and (start.line + 1, start.column + 1) > self.end:
+            return Span.point(self.file, *self.end)  # an empty document: its node is past the text
         if end.line != start.line:  # a block value: point at its first line only
             return Span(self.file, start.line + 1, start.column + 1, start.line + 1, start.column + 2)
         return Span(self.file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
@@ -141,6 +144,7 @@ class ProfileLoader:
                                         f"profile is larger than {MAX_PROFILE_BYTES:,} bytes",
                                         Span.point(self.file, 1, 1),
                                         help="screen large registers with `policylog screen`")])
+        self.end = end_of_text(text)
         return self.load_node(compose_yaml(text, self.file))
 
     def load_node(self, node) -> Profile:
@@ -392,20 +396,33 @@ class ProfileLoader:
 
 def compose_yaml(text: str, file: str):
     """YAML text → node tree with positions (None for an empty document); aliases refused."""
+    def point(mark) -> Span:  # a mark at the end of the stream is after the last line break
+        return Span.point(file, *min((mark.line + 1, mark.column + 1), end_of_text(text)))
+
     try:
         return _join_surrogate_pairs(yaml.compose(text, Loader=_NoAliasLoader))
     except _ProfileError as exc:
-        raise PolicylogError([error(exc.code, exc.name, exc.message,
-                                    Span.point(file, exc.mark.line + 1, exc.mark.column + 1),
+        raise PolicylogError([error(exc.code, exc.name, exc.message, point(exc.mark),
                                     help=exc.help)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        span = Span.point(file, mark.line + 1, mark.column + 1) if mark else None
+        span = point(mark) if mark else None
         raise PolicylogError([error("E300", "profile-syntax", f"not valid YAML or JSON: "
                                     f"{exc.problem or exc.context}", span)]) from None
     except (yaml.YAMLError, RecursionError) as exc:
         raise PolicylogError([error("E300", "profile-syntax", f"not valid YAML or JSON: "
                                     f"{type(exc).__name__}", Span.point(file, 1, 1))]) from None
+
+
+_YAML_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def end_of_text(text: str) -> tuple[int, int]:
+    """(line, column) of the text's last character + 1, counting lines as YAML does."""
+    lines = _YAML_LINE_BREAK.split(text)
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+    return len(lines), len(lines[-1]) + 1
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

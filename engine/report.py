@@ -180,7 +180,7 @@ code, .src { font-family: "DejaVu Sans Mono", "Noto Sans Mono CJK SC", monospace
 .award { border: 1px solid var(--line); border-radius: 6px; padding: .2rem 1rem .8rem; margin: 1rem 0;
          break-inside: avoid-page; }
 .award h3 { margin-top: .8rem; }
-.amount { font-weight: 600; }
+.money { font-weight: 600; }
 .holds > details > summary .mark, .holds > .mark, .mark.holds { color: var(--ok); }
 .fails > details > summary .mark, .fails > .mark, .mark.fails { color: var(--bad); }
 .unknown > details > summary .mark, .unknown > .mark, .mark.unknown { color: var(--unknown); }
@@ -327,7 +327,7 @@ def render_html(report: Report) -> str:
         award = section.award
         out.append(f'<section class="award" id="{_anchor(award)}">')
         out.append(f"<h3><code>{_e(award.provision)}</code> {_e(award.title)} — {_e(_who(award))}</h3>")
-        out.append(f'<p>amount: <span class="amount">{_e(_amount(award.amount, award))}</span>'
+        out.append(f'<p>amount: <span class="money">{_e(_amount(award.amount, award))}</span>'
                    f" · {_e(_status(award))}</p>")
         if award.payers:
             out.append("<p>payer split: " + "; ".join(f"{_e(p)} {_e(m)}" for p, m in award.payers)
@@ -351,8 +351,9 @@ def render_html(report: Report) -> str:
             who = " / ".join(f"{k} {i}" for k, i in miss.subject.subjects[1:]) or \
                 " ".join(miss.subject.subjects[0])
             label = f"{check.label}: " if check.label else ""
+            detail = check.detail.removeprefix(f"{check.status}: ")
             lacks = (f"<code>{_e(label + check.condition)}</code><br>"
-                     f'<span class="mark {check.status}">{_e(check.status)}</span>: {_e(check.detail)}')
+                     f'<span class="mark {check.status}">{_e(check.status)}</span>: {_e(detail)}')
             suggestion = miss.suggestion
             change = (f"{_e(suggestion.text())}<br>{_e(suggestion.outcome())}" if suggestion
                       else "no single change found")
@@ -442,7 +443,8 @@ def render_markdown(report: Report) -> str:
             who = " / ".join(f"{k} {i}" for k, i in miss.subject.subjects[1:]) or \
                 " ".join(miss.subject.subjects[0])
             label = f"{check.label}: " if check.label else ""
-            lacks = f"`{label}{check.condition}` — {check.status}: {_cell(check.detail)}"
+            detail = check.detail.removeprefix(f"{check.status}: ")
+            lacks = f"`{label}{check.condition}` — {check.status}: {_cell(detail)}"
             change = (f"{_cell(miss.suggestion.text())} → {_cell(miss.suggestion.outcome())}"
                       if miss.suggestion else "no single change found")
             title = miss.info.provision.title or miss.info.clause.title

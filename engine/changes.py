@@ -8,6 +8,7 @@ and its value is read by the profile loader's own rules (units, enumerations, ye
 what-if value is checked exactly like a profile value. `apply_changes` returns a new `Profile`;
 the original is never modified.
 
+    >>> from decimal import Decimal
     >>> change = Change("项目", "P", "年节水量", None, Decimal(60000), "6万吨", "4万吨")
     >>> change.describe()
     '项目[P].年节水量 from 4万吨 to 6万吨'
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from typing import Sequence
 
 import yaml

@@ -53,6 +53,12 @@ def test_explain_usage_errors(capsys, argv, message):
     assert code == 2 and message in err
 
 
+def test_explain_unknown_record_is_a_usage_error(capsys):
+    code, _, err = run(capsys, "explain", PROFILE, "nmg2026.1.3", "--rules", CORE,
+                       "--record", "节水改造二期")
+    assert code == 2 and "did you mean `节水改造一期`?" in err
+
+
 def test_explain_bad_depth_is_a_usage_error(capsys):
     code, _, err = run(capsys, "explain", PROFILE, "nmg2026.1.3", "--depth", "-1", "--rules", CORE)
     assert code == 2 and "depth" in err

@@ -76,6 +76,14 @@ def run(args, sources) -> int:
     engine = PolicyEngine(rule_base, policies)
     ids = provision_ids(rule_base, engine, args.provision)
     profile = load_profile(args.profile, rule_base, sources)
+    if args.record is not None:
+        kinds = {rule_base.provisions[pid].subject for pid in ids}
+        records = [r.id for r in profile.records if r.kind in kinds]
+        if args.record not in records:
+            hint = did_you_mean(args.record, records) or (
+                "its records: " + ", ".join(records) if records else "it has none")
+            raise UsageError(f"the profile has no `{'/'.join(sorted(kinds))}` record "
+                             f"`{args.record}`; {hint}")
     explainer = Explainer(engine)
     session = explainer.session(profile)
     explanations = [explainer.explain(profile, pid, record=args.record, suggest=args.suggest,

@@ -188,7 +188,7 @@ def subject_tree(rule_base: RuleBase, explanation: Explanation, subject: Subject
         children.extend(Node("adjustment", text) for text in award.adjustments)
         children.extend(Node("reading", f"reading: {note}") for note in award.notes)
         return Node("subject", f"{who}: applies — {what}", HOLDS, children=tuple(children),
-                    data=(("subjects", [{"kind": k, "id": i} for k, i in subject.subjects]),))
+                    data=_root_data(explanation, subject))
     closest = subject.closest
     status = UNKNOWN if closest is not None and all(
         c.status == UNKNOWN for c in closest.open_checks) else FAILS
@@ -208,7 +208,14 @@ def subject_tree(rule_base: RuleBase, explanation: Explanation, subject: Subject
     elif closest is not None:
         children.append(Node("suggestion", "no single change of one fact makes it apply"))
     return Node("subject", f"{who}: does not apply — {summary}", status, children=tuple(children),
-                data=(("subjects", [{"kind": k, "id": i} for k, i in subject.subjects]),))
+                data=_root_data(explanation, subject))
+
+
+def _root_data(explanation: Explanation, subject: SubjectExplanation) -> tuple:
+    info = explanation.info
+    return (("provision", info.provision.id), ("clause", info.clause.id),
+            ("policy", info.policy.id),
+            ("subjects", [{"kind": k, "id": i} for k, i in subject.subjects]))
 
 
 def _relative(relative) -> str:

@@ -2,7 +2,9 @@
 
 The same `Program` pyDatalog runs is compiled here, rule by rule:
 
-- a provision's records are the join of its subject chain (`企业 ⋈ 项目` on pid and parent);
+- a provision's records are the join of its subject chain (`企业 ⋈ 项目` on pid: a profile has
+  one root record, so a child of the root kind belongs to it by pid alone; deeper levels join on
+  parent too);
 - each `fire@…#k` rule becomes one boolean over that row: an attribute atom on a wide column is
   the column itself (`s1."年节水量" IS NOT NULL`, its value bound to the column), a per-year atom
   a LEFT JOIN on (pid, id, year), a set atom `list_contains`, a comparison a comparison;
@@ -13,8 +15,13 @@ The same `Program` pyDatalog runs is compiled here, rule by rule:
 - amounts are computed from the values the firing bound, in DECIMAL arithmetic whose scale is
   tracked statically, so every result is exact (division is refused: DuckDB would answer a
   DOUBLE); caps are LEAST, tiers CASE, ranges a (low, high) pair;
+- near misses (every check group of an alternative but one holds) are counted in the same pass:
+  one bit per check group is a column of the provision's row (per-year values through the
+  row's own LEFT JOINs), and the rows that did not fire are grouped by the failing group into
+  `near` rows of the awards table (`reason`, `misses`);
 - stacking (`not cumulative`, `total cap`) runs as window functions in the order of
-  `engine.qualify.apply_stacking`.
+  `engine.qualify.apply_stacking`, on `stacked`: only the awards of provisions some stacking
+  rule names, and within a step only the rows of its group are ranked and rewritten.
 
 The SQL is written in DuckDB's dialect; `transpile` turns it into Spark SQL or Trino with sqlglot.
 """
@@ -294,11 +301,20 @@ class BodyCompiler:
             return "TRUE" if binding.kind == kind else "FALSE"
         alias = self.alias("r")
         conditions = [f"{alias}.pid = {scope.pid}"]
-        if len(atom.args) > 1:
+        if len(atom.args) > 1 and not self._is_root_record(atom.args[1], scope):
             conditions.append(f"{alias}.parent = {self.term(atom.args[1], scope)}")
         scope.sources.append(Source(alias, kind, " AND ".join(conditions)))
         scope.vars[record.name] = Binding(f"{alias}.id", alias, kind)
         return "TRUE"
+
+    def _is_root_record(self, term: Term, scope: Scope) -> bool:
+        """A variable bound to a record of a root kind: the profile's one root record, so the
+        pid alone identifies it (store.py)."""
+        if not isinstance(term, Var):
+            return False
+        binding = scope.get(term.name)
+        return (binding is not None and binding.alias is not None and binding.kind in self.rule_base.kinds
+                and self.rule_base.kinds[binding.kind].parent is None)
 
     def attribute_atom(self, atom: Atom, scope: Scope) -> str:
         kind, name = atom.predicate.split("@", 1)
@@ -314,14 +330,15 @@ class BodyCompiler:
         if attribute.per_year:
             year = self.term(atom.args[1], scope)
             table = self.layout.year_table(attribute)
+            same_id = "" if self._is_root_record(subject, scope) else f"{{a}}.id = {binding.alias}.id AND "
             if attribute.type.base == "set":
                 alias = self.alias("y")
                 return (f"EXISTS (SELECT 1 FROM {quote(table)} AS {alias} WHERE {alias}.pid = "
-                        f"{binding.alias}.pid AND {alias}.id = {binding.alias}.id AND "
+                        f"{binding.alias}.pid AND {same_id.format(a=alias)}"
                         f"{alias}.year = {year} AND {alias}.member = {self.term(value, scope)})")
             key = (table, binding.alias, year)
-            alias = self.lookup(scope, key, table, f"{{a}}.pid = {binding.alias}.pid AND "
-                                f"{{a}}.id = {binding.alias}.id AND {{a}}.year = {year}")
+            alias = self.lookup(scope, key, table, f"{{a}}.pid = {binding.alias}.pid AND {same_id}"
+                                f"{{a}}.year = {year}")
             column, exists = f"{alias}.value", f"{alias}.id IS NOT NULL"
         elif attribute.type.base == "set":
             if not isinstance(value, Const):
@@ -476,25 +493,20 @@ class AmountCompiler:
 class CompiledSql:
     """The screening SQL: one SELECT per provision, then the stacking steps, in order."""
 
-    provisions: list[tuple[str, str]]  # (provision id, SELECT of its awards)
-    awards: str  # CREATE TABLE awards_raw AS … UNION ALL …
-    stacking: list[tuple[str, str]]  # (description, CREATE OR REPLACE TABLE awards AS …)
-    final: str  # the awards with payer columns
-    near_misses: list[tuple[str, str]]
+    provisions: list[tuple[str, str]]  # (provision id, SELECT of its awards and near misses)
+    awards: str  # CREATE TABLE awards AS … UNION ALL …
+    stacking: list[tuple[str, str]]  # (description, statement): the awards stacking rules apply to, then each rule
+    final: str  # CREATE TABLE screened: the awards with names, paths and payer columns
+    near_misses: str  # SELECT provision, reason, near_misses
     payers: tuple[str, ...]
 
     def statements(self) -> list[str]:
         return [self.awards] + [s for _, s in self.stacking] + [self.final]
 
 
-AWARD_COLUMNS = ("pid", "prov_idx", "provision", "subject_kind", "subject_id", "subject_path",
-                 "chain_kinds", "chain_ids", "alternative", "low", "high", "status", "excluded_by",
-                 "adjusted")
-
-
-def award_columns(**replacements: str) -> str:
+def award_columns(columns: tuple[str, ...], **replacements: str) -> str:
     """The award columns in order, some replaced by expressions."""
-    return ", ".join(f"{replacements[c]} AS {c}" if c in replacements else c for c in AWARD_COLUMNS)
+    return ", ".join(f"{replacements[c]} AS {c}" if c in replacements else c for c in columns)
 
 
 class SqlCompiler:
@@ -504,6 +516,10 @@ class SqlCompiler:
         self.layout = StoreLayout(rule_base)
         self.body = BodyCompiler(rule_base, program, self.layout)
         self.index = {p.provision: i for i, p in enumerate(program.provisions)}
+        # every record of a subject chain gets a column k1 (the root) … kN in the awards table
+        self.depth = max([len(p.scope) for p in program.provisions] or [1])
+        self.award_columns = ("pid", "prov_idx", "subject_id", *(f"k{i + 1}" for i in range(self.depth)),
+                              "alternative", "low", "high", "status", "excluded_by", "adjusted", "reason", "misses")
         self.share_scale = max([decimal_literal(share)[1] for info in rule_base.provisions.values()
                                 for _, share in rule_base.payer_shares(info)] or [0])
 
@@ -517,10 +533,12 @@ class SqlCompiler:
             scope.vars[var] = Binding(f"{alias}.id", alias, kind)
             if position == 0:
                 from_parts.append(f"{quote(kind)} AS {alias}")
+            elif self.rule_base.kinds[kinds[position - 1]].parent is None:
+                # a profile has one root record: its children are the pid's rows (store.py)
+                from_parts.append(f"JOIN {quote(kind)} AS {alias} ON {alias}.pid = s0.pid")
             else:
                 from_parts.append(f"JOIN {quote(kind)} AS {alias} ON {alias}.pid = s0.pid AND "
                                   f"{alias}.parent = s{position - 1}.id")
-        del kinds
         return scope, " ".join(from_parts)
 
     def _body(self, compiled: CompiledProvision, rule: Rule) -> list[Literal]:
@@ -536,6 +554,8 @@ class SqlCompiler:
         return " ".join([base] + joins)
 
     def provision_sql(self, compiled: CompiledProvision) -> str:
+        """One pass over the provision's records: its awards, and its near misses counted by
+        reason (rows with status `near`, `reason` and `misses`)."""
         info = self.rule_base.provisions[compiled.provision]
         scope, base = self.chain_scope(compiled)
         fired = []
@@ -550,17 +570,18 @@ class SqlCompiler:
             if first_vars is None:
                 first_vars = alt_scope.vars
         n = len(compiled.scope)
-        ids = ", ".join(f"s{i}.id" for i in range(n))
-        kinds = ", ".join(literal(k) for k, _ in compiled.scope)
-        path = " || ' / ' || ".join(f"{literal(k + ':')} || s{i}.id" for i, (k, _) in enumerate(compiled.scope))
-        inner = [f"s0.pid AS pid", f"[{ids}] AS chain_ids", f"s{n - 1}.id AS subject_id",
-                 f"{path} AS subject_path"]
+        idx = self.index[compiled.provision]
+        inner = ["s0.pid AS pid"] + [f"s{i}.id AS k{i + 1}" for i in range(n)]
         inner += [f"COALESCE({f}, FALSE) AS f{i}" for i, f in enumerate(fired)]
         columns: dict[ast.Reference, str] = {}
         if info.provision.amount is not None and first_vars is not None:
             for position, (ref, var) in enumerate(compiled.reference_vars):
                 inner.append(f"{first_vars[var].expr} AS v{position}")
                 columns[ref] = f"v{position}"
+        near_bits = self.near_miss_bits(compiled, scope)
+        if near_bits is not None:
+            bits, reason = near_bits
+            inner += [f"{sql} AS {name}" for name, sql in bits]
         if info.provision.amount is not None:
             low, high, scale = AmountCompiler(self.rule_base, columns, compiled.provision).amount(info.provision)
             if scale + self.share_scale > MONEY_SCALE:
@@ -573,17 +594,31 @@ class SqlCompiler:
             status = "'informational'"
         alternative = "CASE " + " ".join(f"WHEN f{i} THEN {i}" for i in range(len(fired))) + " END"
         where = " OR ".join(f"f{i}" for i in range(len(fired))) or "FALSE"
-        return (f"SELECT pid, {self.index[compiled.provision]} AS prov_idx, "
-                f"{literal(compiled.provision)} AS provision, {literal(compiled.subject_kind)} AS subject_kind, "
-                f"subject_id, subject_path, [{kinds}] AS chain_kinds, chain_ids, {alternative} AS alternative, "
-                f"{low} AS low, {high} AS high, {status} AS status, CAST(NULL AS VARCHAR) AS excluded_by, "
-                f"FALSE AS adjusted\n"
-                f"FROM (SELECT {', '.join(inner)}\n  FROM {self._from(base, scope)}) AS firing\n"
-                f"WHERE {where}")
+        keys = {f"k{i + 1}": (f"k{i + 1}" if i < n else "CAST(NULL AS VARCHAR)") for i in range(self.depth)}
+        award = ("SELECT " + award_columns(
+            self.award_columns, prov_idx=str(idx), subject_id=f"k{n}", **keys, alternative=alternative,
+            low=low, high=high, status=status, excluded_by="CAST(NULL AS INTEGER)", adjusted="FALSE",
+            reason="CAST(NULL AS VARCHAR)", misses="CAST(NULL AS BIGINT)"))
+        rows = f"SELECT {', '.join(inner)}\n  FROM {self._from(base, scope)}"
+        if near_bits is None:
+            return f"{award}\nFROM ({rows}) AS firing\nWHERE {where}"
+        name = f"firing{idx}"
+        nulls = {c: f"CAST(NULL AS {t})" for c, t in (("pid", "BIGINT"), ("subject_id", "VARCHAR"),
+                                                      ("alternative", "INTEGER"), ("low", MONEY_TYPE),
+                                                      ("high", MONEY_TYPE), ("excluded_by", "INTEGER"))}
+        nulls.update({f"k{i + 1}": "CAST(NULL AS VARCHAR)" for i in range(self.depth)})
+        near = ("SELECT " + award_columns(self.award_columns, prov_idx=str(idx), status="'near'", adjusted="FALSE",
+                                          reason="reason", misses="count(*)", **nulls)
+                + f" FROM (SELECT {reason} AS reason FROM {name} WHERE NOT ({where})) AS misses "
+                f"WHERE reason IS NOT NULL GROUP BY reason")
+        return (f"SELECT * FROM (WITH {name} AS MATERIALIZED ({rows})\n"
+                f"{award} FROM {name} WHERE {where}\nUNION ALL\n{near})")
 
     # -- near misses: every check but one holds
-    def near_miss_sql(self, compiled: CompiledProvision) -> str | None:
-        scope, base = self.chain_scope(compiled)
+    def near_miss_bits(self, compiled: CompiledProvision, scope: Scope) -> tuple[list[tuple[str, str]], str] | None:
+        """([(column, SQL)], reason): one bit per check group of each alternative, evaluated on the
+        provision's records, and SQL over those columns naming the one failing group of the first
+        alternative that misses by one (NULL if none does)."""
         alt_units = []
         for alt in compiled.alternatives:
             units = _units(alt.checks, {var for _, var in compiled.scope})
@@ -599,33 +634,39 @@ class SqlCompiler:
                 literals = [l for l in literals if not (isinstance(l, Atom) and "@" not in l.predicate
                                                        and isinstance(l.args[0], Var)
                                                        and scope.get(l.args[0].name) is not None)]
-                bits.append((self.body.subquery(literals, scope), _describe(checks)))
+                bits.append((self._bit(literals, scope), _describe(checks)))
             alt_units.append(bits)
         if not alt_units:
             return None
-        fired_sql = self.firing_condition(compiled)
-        inner, cases, k = [], [], 0
+        columns, cases, k = [], [], 0
         for bits in alt_units:
             names = []
             for sql, _ in bits:
-                inner.append(f"{sql} AS b{k}")
+                columns.append((f"b{k}", sql))
                 names.append(f"b{k}")
                 k += 1
             failing = " + ".join(f"(NOT {n})::INTEGER" for n in names)
             which = "CASE " + " ".join(f"WHEN NOT {n} THEN {literal(text)}"
                                        for n, (_, text) in zip(names, bits)) + " END"
             cases.append(f"WHEN {failing} = 1 THEN {which}")
-        return (f"SELECT {literal(compiled.provision)} AS provision, reason, count(*) AS near_misses\n"
-                f"FROM (SELECT CASE {' '.join(cases)} END AS reason\n"
-                f"  FROM (SELECT {', '.join(inner)} FROM {self._from(base, scope)} WHERE NOT ({fired_sql})) AS bits)"
-                f" AS misses\nWHERE reason IS NOT NULL GROUP BY reason")
+        return columns, f"CASE {' '.join(cases)} END"
 
-    def firing_condition(self, compiled: CompiledProvision) -> str:
-        scope, _ = self.chain_scope(compiled)
-        parts = [self.body.subquery(self._body(compiled, alt.rule), scope) for alt in compiled.alternatives]
-        return " OR ".join(parts) or "FALSE"
+    def _bit(self, literals: list[Literal], scope: Scope) -> str:
+        """A check group as a boolean of the provision's row: per-year values through the row's
+        LEFT JOINs (shared with the firing), `exists` groups as EXISTS subqueries."""
+        bit_scope = Scope(scope.pid, top=True, vars=dict(scope.vars), sources=scope.sources,
+                          lookups=scope.lookups)
+        before = len(scope.sources)
+        conditions = self.body.conjuncts(literals, bit_scope)
+        if any(not s.left for s in scope.sources[before:]):  # a record inside the row: not here
+            dropped = {s.alias for s in scope.sources[before:]}
+            del scope.sources[before:]
+            for key in [k for k, alias in scope.lookups.items() if alias in dropped]:
+                del scope.lookups[key]
+            return self.body.subquery(literals, scope)
+        return "COALESCE(" + (" AND ".join(f"({c})" for c in conditions) or "TRUE") + ", FALSE)"
 
-    # -- stacking
+    # -- stacking: on the table `stacked`, the awards of the provisions some stacking rule names
     def _key_expr(self, provisions: set[str], kind_of: dict[str, str]) -> str:
         cases = []
         for provision_id in sorted(provisions):
@@ -633,8 +674,16 @@ class SqlCompiler:
                 continue
             chain = self.layout.chain(self.rule_base.provisions[provision_id].subject)
             if kind_of[provision_id] in chain:
-                cases.append(f"WHEN {literal(provision_id)} THEN chain_ids[{chain.index(kind_of[provision_id]) + 1}]")
-        return "CASE provision " + " ".join(cases) + " END" if cases else "NULL"
+                cases.append(f"WHEN {self.index[provision_id]} THEN k{chain.index(kind_of[provision_id]) + 1}")
+        return "CASE prov_idx " + " ".join(cases) + " END" if cases else "NULL"
+
+    def _members(self, provisions) -> str:
+        return ", ".join(str(self.index[p]) for p in sorted(provisions) if p in self.index) or "NULL"
+
+    def _rewrite(self, in_group: str, changed: str) -> str:
+        """`stacked` again: the rows outside the group as they are, the group's rows changed."""
+        return (f"CREATE OR REPLACE TABLE stacked AS\n"
+                f"SELECT * FROM stacked WHERE NOT {in_group}\nUNION ALL\n{changed}")
 
     def not_cumulative_sql(self, group: ast.NotCumulative) -> str:
         members = {p for p in group.provisions if p in self.rule_base.provisions}
@@ -646,15 +695,16 @@ class SqlCompiler:
         target = {p: (shared[0] if shared else self.layout.chain(self.rule_base.provisions[p].subject)[0])
                   for p in members}
         key = self._key_expr(members, target)
-        in_group = f"(status = 'paid' AND provision IN ({', '.join(literal(p) for p in sorted(members))}))"
+        in_group = f"(status = 'paid' AND prov_idx IN ({self._members(members)}))"
         rank = "CASE WHEN high IS NULL OR high = 0 THEN low ELSE high END"
-        window = (f"PARTITION BY pid, {in_group}, {key} ORDER BY {rank} DESC, low DESC, prov_idx, subject_id")
-        return (f"CREATE OR REPLACE TABLE awards AS\n"
-                f"SELECT " + award_columns(
-                    status=f"CASE WHEN {in_group} AND rn > 1 THEN 'excluded' ELSE status END",
-                    excluded_by=f"CASE WHEN {in_group} AND rn > 1 THEN best ELSE excluded_by END") + "\n"
-                f"FROM (SELECT *, row_number() OVER w AS rn, first_value(provision) OVER w AS best\n"
-                f"  FROM awards WINDOW w AS ({window})) AS ranked")
+        window = f"PARTITION BY pid, {key} ORDER BY {rank} DESC, low DESC, prov_idx, subject_id"
+        changed = ("SELECT " + award_columns(
+            self.award_columns,
+            status="CASE WHEN rn > 1 THEN 'excluded' ELSE status END",
+            excluded_by="CASE WHEN rn > 1 THEN best ELSE excluded_by END") + "\n"
+            f"FROM (SELECT *, row_number() OVER w AS rn, first_value(prov_idx) OVER w AS best\n"
+            f"  FROM stacked WHERE {in_group} WINDOW w AS ({window})) AS ranked")
+        return self._rewrite(in_group, changed)
 
     def total_cap_sql(self, cap: ast.TotalCap) -> str:
         members = {p for p in cap.provisions if p in self.rule_base.provisions}
@@ -664,81 +714,102 @@ class SqlCompiler:
             raise unsupported("a total cap that is not a plain amount", cap.span)
         limit_sql = f"CAST({decimal_literal(limit)[0]} AS {MONEY_TYPE})"
         key = self._key_expr(members, {p: cap.per_kind for p in members})
-        in_cap = f"(status = 'paid' AND provision IN ({', '.join(literal(p) for p in sorted(members))}))"
-        group = f"PARTITION BY pid, {in_cap}, {key}"
+        in_cap = f"(status = 'paid' AND prov_idx IN ({self._members(members)}))"
+        group = f"PARTITION BY pid, {key}"
         before = f"({group} ORDER BY prov_idx, subject_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
-        return (f"CREATE OR REPLACE TABLE awards AS\n"
-                f"WITH g AS (SELECT *,\n"
-                f"    bool_or(high IS NULL) OVER ({group}) AS any_open,\n"
-                f"    sum(high) OVER ({group}) AS sum_high,\n"
-                f"    coalesce(bool_or(high IS NULL) OVER {before}, FALSE) AS open_before,\n"
-                f"    coalesce(sum(high) OVER {before}, 0) AS high_before\n"
-                f"  FROM awards),\n"
-                f"c AS (SELECT *, {in_cap} AND (any_open OR sum_high > {limit_sql}) AS applies,\n"
-                f"    CASE WHEN open_before THEN CAST(0 AS {MONEY_TYPE}) "
-                f"ELSE GREATEST({limit_sql} - high_before, CAST(0 AS {MONEY_TYPE})) END AS remaining FROM g),\n"
-                f"d AS (SELECT *, CASE WHEN high IS NULL THEN remaining ELSE LEAST(high, remaining) END AS granted FROM c)\n"
-                f"SELECT " + award_columns(
-                    low="CASE WHEN applies THEN LEAST(low, granted) ELSE low END",
-                    high="CASE WHEN applies THEN granted ELSE high END",
-                    adjusted="adjusted OR (applies AND (LEAST(low, granted) <> low OR high IS DISTINCT FROM granted))") + "\n"
-                f"FROM d")
+        changed = (
+            f"SELECT " + award_columns(
+                self.award_columns,
+                low="CASE WHEN applies THEN LEAST(low, granted) ELSE low END",
+                high="CASE WHEN applies THEN granted ELSE high END",
+                adjusted="adjusted OR (applies AND (LEAST(low, granted) <> low OR high IS DISTINCT FROM granted))") + "\n"
+            f"FROM (SELECT *, CASE WHEN high IS NULL THEN remaining ELSE LEAST(high, remaining) END AS granted\n"
+            f"FROM (SELECT *, any_open OR sum_high > {limit_sql} AS applies,\n"
+            f"    CASE WHEN open_before THEN CAST(0 AS {MONEY_TYPE}) "
+            f"ELSE GREATEST({limit_sql} - high_before, CAST(0 AS {MONEY_TYPE})) END AS remaining\n"
+            f"FROM (SELECT *,\n"
+            f"    bool_or(high IS NULL) OVER ({group}) AS any_open,\n"
+            f"    sum(high) OVER ({group}) AS sum_high,\n"
+            f"    coalesce(bool_or(high IS NULL) OVER {before}, FALSE) AS open_before,\n"
+            f"    coalesce(sum(high) OVER {before}, 0) AS high_before\n"
+            f"  FROM stacked WHERE {in_cap}) AS g) AS c) AS d")
+        return self._rewrite(in_cap, changed)
 
     # -- everything
     def compile(self) -> CompiledSql:
         provisions = [(c.provision, self.provision_sql(c)) for c in self.program.provisions]
+        empty = {c: "NULL" for c in self.award_columns}
+        empty.update(pid="0::BIGINT", prov_idx="0", subject_id="''", alternative="0", status="''",
+                     low=f"CAST(NULL AS {MONEY_TYPE})", high=f"CAST(NULL AS {MONEY_TYPE})",
+                     excluded_by="CAST(NULL AS INTEGER)", adjusted="FALSE", reason="CAST(NULL AS VARCHAR)",
+                     misses="CAST(NULL AS BIGINT)", **{f"k{i + 1}": "CAST(NULL AS VARCHAR)" for i in range(self.depth)})
         union = "\nUNION ALL\n".join(sql for _, sql in provisions) if provisions else (
-            "SELECT * FROM (SELECT 0::BIGINT AS pid, 0 AS prov_idx, '' AS provision, '' AS subject_kind, "
-            "'' AS subject_id, '' AS subject_path, ['']::VARCHAR[] AS chain_kinds, ['']::VARCHAR[] AS chain_ids, 0 AS alternative, "
-            f"CAST(NULL AS {MONEY_TYPE}) AS low, CAST(NULL AS {MONEY_TYPE}) AS high, '' AS status, "
-            "CAST(NULL AS VARCHAR) AS excluded_by, FALSE AS adjusted) WHERE FALSE")
+            "SELECT * FROM (SELECT " + award_columns(self.award_columns, **empty) + ") WHERE FALSE")
         awards = f"CREATE OR REPLACE TABLE awards AS\n{union}"
-        stacking = []
+        steps, members = [], set()
         for policy in self.rule_base.policies.values():
             for group in policy.not_cumulative:
                 if any(p in self.index for p in group.provisions):
-                    stacking.append((f"not cumulative {', '.join(group.provisions)}",
-                                     self.not_cumulative_sql(group)))
+                    steps.append((f"not cumulative {', '.join(group.provisions)}",
+                                  self.not_cumulative_sql(group)))
+                    members |= {p for p in group.provisions if p in self.index}
             for clause in policy.clauses:
                 for cap in clause.total_caps:
                     if any(p in self.index for p in cap.provisions):
-                        stacking.append((f"total cap {print_expr(cap.limit)} per {cap.per_kind} over "
-                                         f"{', '.join(cap.provisions)}", self.total_cap_sql(cap)))
+                        steps.append((f"total cap {print_expr(cap.limit)} per {cap.per_kind} over "
+                                      f"{', '.join(cap.provisions)}", self.total_cap_sql(cap)))
+                        members |= {p for p in cap.provisions if p in self.index}
+        stacking = []
+        if steps:
+            stacking.append(("the awards stacking rules apply to",
+                             f"CREATE OR REPLACE TABLE stacked AS SELECT * FROM awards "
+                             f"WHERE status <> 'near' AND prov_idx IN ({self._members(members)})"))
+            stacking += steps
+            source = (f"(SELECT * FROM awards WHERE status <> 'near' AND prov_idx NOT IN ({self._members(members)})\n"
+                      f"  UNION ALL SELECT * FROM stacked)")
+        else:
+            source = "(SELECT * FROM awards WHERE status <> 'near')"
         payers = tuple(self.rule_base.payers)
         payer_columns = []
         for payer in payers:
-            cases = []
-            for compiled in self.program.provisions:
-                info = self.rule_base.provisions[compiled.provision]
-                for name, share in self.rule_base.payer_shares(info):
-                    if name == payer:
-                        cases.append(f"WHEN {literal(compiled.provision)} THEN {as_work(decimal_literal(share)[0])}")
-            share = "CASE a.provision " + " ".join(cases) + " END" if cases else "NULL"
             for side in ("low", "high"):
                 payer_columns.append(f"CAST(CAST(a.{side} AS DECIMAL(38,{MONEY_SCALE - self.share_scale})) * "
-                                     f"CAST(({share}) AS DECIMAL(38,{self.share_scale})) "
-                                     f"AS {MONEY_TYPE}) AS {quote(f'payer_{payer}_{side}')}")
-        meta = self.provision_table()
+                                     f"m.{quote('share_' + payer)} AS {MONEY_TYPE}) AS {quote(f'payer_{payer}_{side}')}")
+        meta = self.provision_table(payers)
+        path = " || ".join(["m.p1 || a.k1"] + [f"coalesce(m.p{i + 1} || a.k{i + 1}, '')" for i in range(1, self.depth)])
         final = (f"CREATE OR REPLACE TABLE screened AS\n"
-                 f"SELECT a.pid, a.provision, m.clause, m.policy, a.subject_kind, a.subject_id,\n"
-                 f"  a.chain_ids[1] AS root_id, a.chain_kinds[1] AS root_kind,\n"
-                 f"  a.subject_path,\n"
-                 f"  a.alternative, a.status, a.low AS amount_low, a.high AS amount_high, a.excluded_by, a.adjusted"
-                 + "".join(f",\n  {c}" for c in payer_columns) +
-                 f"\nFROM awards AS a JOIN ({meta}) AS m ON m.provision = a.provision\n"
-                 f"ORDER BY a.pid, a.prov_idx, a.subject_id")
-        near = [(c.provision, sql) for c in self.program.provisions
-                if (sql := self.near_miss_sql(c)) is not None]
+                 f"SELECT a.pid, m.provision, m.clause, m.policy, m.subject_kind, a.subject_id,\n"
+                 f"  a.k1 AS root_id, m.root_kind, {path} AS subject_path,\n"
+                 f"  a.alternative, a.status, a.low AS amount_low, a.high AS amount_high, x.provision AS excluded_by, "
+                 f"a.adjusted" + "".join(f",\n  {c}" for c in payer_columns) +
+                 f"\nFROM {source} AS a\nJOIN ({meta}) AS m ON m.prov_idx = a.prov_idx\n"
+                 f"LEFT JOIN ({meta}) AS x ON x.prov_idx = a.excluded_by")
+        near = (f"SELECT m.provision, a.reason, sum(a.misses) AS near_misses FROM awards AS a "
+                f"JOIN ({meta}) AS m ON m.prov_idx = a.prov_idx WHERE a.status = 'near' "
+                f"GROUP BY a.prov_idx, m.provision, a.reason ORDER BY a.prov_idx, a.reason")
         return CompiledSql(provisions, awards, stacking, final, near, payers)
 
-    def provision_table(self) -> str:
+    def provision_table(self, payers: tuple[str, ...] = ()) -> str:
+        """One row per provision: its index, names, the kinds of its chain (`p1` '企业:',
+        `p2` ' / 项目:' …, for the subject path) and each payer's share."""
+        names = ["prov_idx", "provision", "clause", "policy", "subject_kind", "root_kind"]
+        names += [f"p{i + 1}" for i in range(self.depth)] + [f"share_{p}" for p in payers]
+        share_type = f"DECIMAL(38,{self.share_scale})"
         rows = []
         for compiled in self.program.provisions:
             info = self.rule_base.provisions[compiled.provision]
-            rows.append(f"({literal(compiled.provision)}, {literal(info.clause.id)}, {literal(info.policy.id)})")
+            kinds = [k for k, _ in compiled.scope]
+            prefixes = [literal(("" if i == 0 else " / ") + k + ":") for i, k in enumerate(kinds)]
+            prefixes += ["CAST(NULL AS VARCHAR)"] * (self.depth - len(kinds))
+            shares = dict(self.rule_base.payer_shares(info))
+            values = [str(self.index[compiled.provision]), literal(compiled.provision), literal(info.clause.id),
+                      literal(info.policy.id), literal(compiled.subject_kind), literal(kinds[0])] + prefixes
+            values += [f"CAST({literal(f'{shares[p]:f}')} AS {share_type})" if p in shares
+                       else f"CAST(NULL AS {share_type})" for p in payers]
+            rows.append("(" + ", ".join(values) + ")")
         if not rows:
-            return "SELECT '' AS provision, '' AS clause, '' AS policy WHERE FALSE"
-        return f"SELECT * FROM (VALUES {', '.join(rows)}) AS t(provision, clause, policy)"
+            return ("SELECT " + ", ".join(f"NULL AS {quote(n)}" for n in names) + " WHERE FALSE")
+        return (f"SELECT * FROM (VALUES {', '.join(rows)}) AS t({', '.join(quote(n) for n in names)})")
 
 
 def _units(checks: tuple[Check, ...], chain_vars: set[str]) -> list[list[Check]]:
@@ -787,5 +858,8 @@ def transpile(sql: str, dialect: str) -> str:
     if dialect == "duckdb":
         return sql
     import sqlglot
+
+    # Spark SQL and Trino have no MATERIALIZED hint on a CTE; they plan a CTE read twice themselves
+    sql = sql.replace(" AS MATERIALIZED (", " AS (")
 
     return ";\n".join(sqlglot.transpile(sql, read="duckdb", write=dialect, pretty=True))

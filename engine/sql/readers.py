@@ -406,9 +406,24 @@ def find_tables(path: Path, rule_base: RuleBase) -> tuple[str, dict[str, str]]:
     return root, scans
 
 
+def numbered_source(con, kind: str, scan: str) -> str:
+    """The scan as a relation with `src_row`, the 1-based row in its file. A Parquet file is read
+    in place (its own row numbers); anything else is copied once into a numbered table."""
+    if scan.startswith("read_parquet(") and scan.endswith(")"):
+        return (f"(SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS src_row "
+                f"FROM {scan[:-1]}, file_row_number = true))")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {quote('src:' + kind)} AS "
+                f"SELECT row_number() OVER () AS src_row, * FROM {scan}")
+    return quote("src:" + kind)
+
+
 def read_tables(con, rule_base: RuleBase, layout: StoreLayout, root: str, scans: dict[str, str],
                 sources: dict[str, str]) -> None:
-    """CSV/Parquet/DuckDB tables → raw:K tables (children of the root kind only)."""
+    """CSV/Parquet/DuckDB tables → raw:K views of text (children of the root kind only).
+
+    Nothing wide is copied: `raw:K` is a view over the file (a CSV is numbered into one table
+    first); only narrow keys are stored: the root ids (`ids:K`) and, per child row, its profile
+    and position (`keys:K`)."""
     unsupported = [k for k in scans if k != root and rule_base.kinds[k].parent != root]
     if unsupported:
         raise PolicylogError([error("E343", "nested-table", f"tables of `{unsupported[0]}` (a record "
@@ -418,22 +433,19 @@ def read_tables(con, rule_base: RuleBase, layout: StoreLayout, root: str, scans:
         if kind not in scans:
             scans[kind] = None  # type: ignore[assignment]
     con.execute("CREATE OR REPLACE TEMP TABLE \"raw:profiles\" (pid BIGINT, src_row BIGINT, source VARCHAR)")
-    root_id_source = None
     for kind, scan in sorted(scans.items(), key=lambda item: item[0] != root):
         table = layout.kinds[kind]
         attribute_columns = []
         if scan is None:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {quote('src:' + kind)} AS SELECT 0::BIGINT AS src_row WHERE FALSE")
+            src = quote("src:" + kind)
             columns, types = [], {}
         else:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {quote('src:' + kind)} AS "
-                        f"SELECT row_number() OVER () AS src_row, * FROM {scan}")
-            described = con.execute(f"DESCRIBE {quote('src:' + kind)}").fetchall()
+            src = numbered_source(con, kind, scan)
+            described = con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()
             types = {row[0]: row[1] for row in described if row[0] != "src_row"}
             columns = map_columns(rule_base, kind, list(types), sources.get(kind, kind))
         id_col = next((c for c in columns if c.role == "id"), None)
-        if kind == root:
-            root_id_source = id_col.source if id_col else None
         parent_col = next((c for c in columns if c.role == "parent"), None)
         id_expr = f"NULLIF(trim(CAST(s.{quote(id_col.source)} AS VARCHAR)), '')" if id_col else "CAST(NULL AS VARCHAR)"
         select = {a.name: (f"CAST(NULL AS VARCHAR[])" if a.type.base == "set" else "CAST(NULL AS VARCHAR)")
@@ -444,25 +456,28 @@ def read_tables(con, rule_base: RuleBase, layout: StoreLayout, root: str, scans:
                 select[column.attribute.name] = (_set_expr(column, col_type) if column.attribute.type.base == "set"
                                                  else _text_expr(column, col_type))
             attribute_columns.append(column)
-        src = quote("src:" + kind)
         attrs = ", ".join(f"{expr} AS {quote(name)}" for name, expr in select.items())
         attrs = (", " + attrs) if attrs else ""
         if table.parent is None:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {quote(raw_table(kind))} AS SELECT s.src_row AS rid, "
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {quote(raw_table(kind))} AS SELECT s.src_row AS rid, "
                         f"s.src_row AS pid, s.src_row, CAST(NULL AS BIGINT) AS parent_rid, 1 AS pos, {id_expr} AS id, "
                         f"CAST(NULL AS VARCHAR[]) AS problems{attrs} FROM {src} AS s")
             con.execute(f"INSERT INTO \"raw:profiles\" SELECT src_row, src_row, {literal(sources.get(kind, kind))} "
                         f"FROM {src}")
+            root_id = f"trim(CAST(s.{quote(id_col.source)} AS VARCHAR))" if id_col else "CAST(NULL AS VARCHAR)"
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {quote('ids:' + kind)} AS SELECT {root_id} AS id, "
+                        f"min(s.src_row) AS rid FROM {src} AS s GROUP BY 1")
         else:
-            parent_expr = f"trim(CAST(s.{quote(parent_col.source)} AS VARCHAR))" if parent_col else "NULL"
-            root_ids = (f"(SELECT trim(CAST({quote(root_id_source)} AS VARCHAR)) AS id, "
-                        f"min(src_row) AS rid FROM {quote('src:' + root)} GROUP BY 1)")
-            orphan = (f"CASE WHEN r.rid IS NULL THEN ['parent|' || coalesce({parent_expr}, '') || "
-                      f"'|E341|orphan-row|no `{root}` has the id `' || coalesce({parent_expr}, '') || '`'] END")
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {quote(raw_table(kind))} AS SELECT "
-                        f"100000000000 + s.src_row AS rid, r.rid AS pid, s.src_row, r.rid AS parent_rid, "
-                        f"row_number() OVER (PARTITION BY r.rid ORDER BY s.src_row) AS pos, {id_expr} AS id, "
-                        f"{orphan} AS problems{attrs} FROM {src} AS s LEFT JOIN {root_ids} AS r ON r.id = {parent_expr}")
+            parent_expr = f"trim(CAST(s.{quote(parent_col.source)} AS VARCHAR))" if parent_col else "CAST(NULL AS VARCHAR)"
+            orphan = (f"CASE WHEN r.rid IS NULL THEN ['parent|' || coalesce(s.parent, '') || "
+                      f"'|E341|orphan-row|no `{root}` has the id `' || coalesce(s.parent, '') || '`'] END")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {quote('keys:' + kind)} AS SELECT s.src_row, r.rid AS pid, "
+                        f"row_number() OVER (PARTITION BY r.rid ORDER BY s.src_row) AS pos, {orphan} AS problems "
+                        f"FROM (SELECT s.src_row, {parent_expr} AS parent FROM {src} AS s) AS s "
+                        f"LEFT JOIN {quote('ids:' + root)} AS r ON r.id = s.parent")
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {quote(raw_table(kind))} AS SELECT "
+                        f"100000000000 + s.src_row AS rid, k.pid, s.src_row, k.pid AS parent_rid, k.pos, {id_expr} AS id, "
+                        f"k.problems{attrs} FROM {src} AS s JOIN {quote('keys:' + kind)} AS k ON k.src_row = s.src_row")
         # per-year columns → long raw tables
         for attribute in table.per_year:
             parts = []

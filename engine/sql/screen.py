@@ -133,14 +133,12 @@ class Screener:
         started = time.perf_counter()
         self.progress("validating")
         validator = Validator(self.rule_base, self.layout)
-        statements = validator.statements(sources)
         # errors found while reading (not JSON, wrong shape) come first
         if sink is not None and sink.profile_errors:
             con.executemany("INSERT INTO errors VALUES (?, ?, ?, ?, NULL, '', '', ?, ?, ?)",
                             [(pid, sources.get(next(iter(sources)), ""), row, kind_, code, name, message)
                              for pid, row, kind_, code, name, message in sink.profile_errors])
-        for statement in statements:
-            con.execute(statement)
+        validator.run(con, sources)
         con.execute(
             "CREATE OR REPLACE TABLE profiles AS SELECT p.pid, p.source, p.src_row AS row, "
             "p.pid IN (SELECT pid FROM invalid) AS rejected FROM \"raw:profiles\" AS p")
@@ -161,9 +159,8 @@ class Screener:
 
     def near_misses(self) -> dict[str, dict[str, int]]:
         found: dict[str, dict[str, int]] = {}
-        for provision, sql in self.compiled.near_misses:
-            for _, reason, count in self.con.execute(sql).fetchall():
-                found.setdefault(provision, {})[reason] = count
+        for provision, reason, count in self.con.execute(self.compiled.near_misses).fetchall():
+            found.setdefault(provision, {})[reason] = int(count)
         return found
 
     def _summarise(self) -> None:

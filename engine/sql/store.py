@@ -12,7 +12,9 @@ and one long table per per-year attribute, named like its Datalog predicate:
     "园区@考核称号"(pid, id, year INTEGER, member VARCHAR)      -- a set per year
 
 `pid` numbers the profile (the row or line of the register it came from); ids are unique per
-kind within one profile, so (pid, id) is a record's key. Quantities are stored in base units
+kind within one profile, so (pid, id) is a record's key. A profile has exactly one record of a
+root kind, so for a root record (and its children's `parent`, and its per-year rows) pid alone
+is the key; the compiled SQL relies on this. Quantities are stored in base units
 (元, 吨, 吨标准煤) as DECIMAL(38, 6): exact, no floating point.
 """
 

@@ -14,7 +14,13 @@ an id (E330) that is unique in the register (E331); a quantity may have at most 
 in its base unit (E320, the store keeps DECIMAL(38,6)); a per-year attribute may give each year
 once (E308).
 
-Raw layout, made by readers.py:
+Validation runs in two steps (Validator.run): a fast step types the common spellings with cheap
+SQL (`123.5万元` by one regular-expression match and a cast, `true`, `2026`, exact enum
+members), and only the records it could not type go through the full parse above, which also
+writes their errors. Every value the fast step accepts is one the full parse accepts, with the
+same typed value.
+
+Raw layout, made by readers.py (tables or views):
     "raw:K"(rid, pid, src_row, parent_rid, pos, id, problems VARCHAR[], <one column per attribute:
             VARCHAR, or VARCHAR[] for a set>)
     "raw:K@a"(rid, src_row, year_text, value VARCHAR | members VARCHAR[])
@@ -24,10 +30,12 @@ Each entry of `problems` is "code|name|field|message", found while reading (unkn
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from decimal import Decimal
 
 from ...dsl.checker import Attribute, RuleBase
-from .store import NUMBER_SCALE, NUMBER_TYPE, StoreLayout, literal, quote
+from .store import NUMBER_SCALE, NUMBER_TYPE, StoreLayout, literal, quote, sql_type
 
 MAX_DIGITS = 24  # integer digits of a written number; more is surely ≥ 10^18 base units
 MAX_FRACTION = 12  # decimal places of a written number
@@ -173,88 +181,221 @@ class Validator:
                  + " ".join(f"WHEN {c} THEN {e}" for c, e in checks) + " END")
         return f"CAST({b} AS {NUMBER_TYPE})", error
 
-    # -- whole tables
-    def statements(self, sources: dict[str, str]) -> list[str]:
-        """SQL turning the raw tables into `chk:K` tables, the typed store and `errors`."""
+    # -- the fast path: plain values, checked by cheap SQL
+    def fast_units(self, attribute: Attribute) -> list[tuple[str, Decimal]]:
+        """Units a plain number may be glued to on the fast path: whole scales (so ≤ 6 decimal
+        places stay ≤ 6 in the base unit), names that NFKC and the full-width map leave alone
+        and that cannot be read as part of the number."""
+        units = self.units_for(attribute)
+        if not attribute.type.dims:
+            units = [("", Decimal(1))] + units
         out = []
-        parsed_stage = {}
+        for name, scale in units:
+            if scale != scale.to_integral_value() or scale > Decimal(10) ** 12:
+                continue
+            if name and (unicodedata.normalize("NFKC", name) != name or name[0] in "0123456789.,+-"
+                         or name != name.strip() or any(ch in FULL_WIDTH[0] for ch in name)):
+                continue
+            out.append((name, scale))
+        return sorted(out, key=lambda u: -len(u[0]))
+
+    def fast_value(self, attribute: Attribute, col: str) -> str | None:
+        """SQL for the typed value of the common spellings (`123.5万元`, `true`, `2026`, an exact
+        enum member), NULL for anything else; None when the type has no fast path."""
+        base = attribute.type.base
+        if base == "bool":
+            return (f"CASE {col} WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE "
+                    f"WHEN '是' THEN TRUE WHEN '否' THEN FALSE END")
+        if base == "year":
+            return (f"CASE WHEN regexp_full_match({col}, '[0-9]{{4}}年?') AND CAST(left({col}, 4) AS INTEGER) "
+                    f"BETWEEN 1949 AND 2100 THEN CAST(left({col}, 4) AS INTEGER) END")
+        if base == "enum":
+            members = self.rule_base.enums[attribute.type.enum].members
+            return f"CASE WHEN {col} IN ({', '.join(literal(m) for m in members)}) THEN {col} END"
+        if base == "text":
+            return col
+        if base == "set":
+            members = self.rule_base.enums[attribute.type.enum].members
+            return (f"CASE WHEN list_has_all([{', '.join(literal(m) for m in members)}], {col}) "
+                    f"THEN list_distinct({col}) END")
+        if base != "number":
+            return None
+        units = self.fast_units(attribute)
+        if not units:
+            return None
+        names = [re.escape(name) for name, _ in units if name]
+        unit_rx = "(?:" + "|".join(names) + ")" if names else ""
+        if names and any(name == "" for name, _ in units):
+            unit_rx += "?"
+        shape = f"[0-9]{{1,18}}(?:\\.[0-9]{{1,6}})?{unit_rx}"
+        cases = []
+        for name, scale in units:
+            number = f"replace({col}, {literal(name)}, '')" if name else col
+            product = f"CAST({number} AS {NUMBER_TYPE}) * CAST({literal(f'{scale.normalize():f}')} AS DECIMAL(38,0))"
+            cases.append((f"suffix({col}, {literal(name)})" if name else "TRUE", f"CAST({product} AS {NUMBER_TYPE})"))
+        pick = "CASE " + " ".join(f"WHEN {c} THEN {v}" for c, v in cases) + " END"
+        return f"CASE WHEN regexp_full_match({col}, {literal(shape)}) THEN {pick} END"
+
+    def fast_ok(self, attribute: Attribute, value: str) -> str:
+        """The fast value is a valid one (numbers: below 10^18 base units; whole if integer)."""
+        if attribute.type.base != "number":
+            return f"{value} IS NOT NULL"
+        ok = f"{value} < CAST('1000000000000000000' AS {NUMBER_TYPE})"
+        if attribute.decl.type.base == "integer":
+            ok += f" AND {value} = trunc({value})"
+        return f"COALESCE({ok}, FALSE)"
+
+    # -- whole tables
+    def run(self, con, sources: dict[str, str], execute=None) -> None:
+        """Turn the raw tables into `chk:K` tables, `errors`, `invalid` and the typed store.
+
+        Each `chk:K` is made in two steps. The fast step types every value spelled the common
+        way (`123.5万元`, `true`, `2026`, an exact enum member) with cheap SQL, and marks a record
+        all of whose values were typed so (`state` 0). The other records (`state` 1, usually a
+        handful) then go through the full parse, of only the columns that failed, which also
+        writes their errors (`state` 2). The fast step only accepts values the full parse
+        accepts, with the same typed value, so the result is that of the full parse."""
+        execute = execute or con.execute
         for kind, table in self.layout.kinds.items():
-            source = literal(sources.get(kind, ""))
-            stage_a, stage_b, stage_c = ["*"], ["*"], ["*"]
-            for i, attribute in enumerate(table.attributes):
-                if attribute.type.base == "number":
-                    stage_a.append(f"regexp_extract({nfkc(quote(attribute.name))}, {literal(NUMBER_RX)}, "
-                                   f"['sign', 'num', 'unit']) AS \"p{i}\"")
-                    p_col, n_col = quote(f"p{i}"), quote(f"n{i}")
-                    stage_b.append(f"{self.n_sql(p_col)} AS {quote(f'n{i}')}")
-                    stage_c.append(f"{self.base_sql(attribute, p_col, n_col)} AS {quote(f'b{i}')}")
-            staged = (f"(SELECT {', '.join(stage_c)} FROM (SELECT {', '.join(stage_b)} FROM "
-                      f"(SELECT {', '.join(stage_a)} FROM {quote(raw_table(kind))})))")
-            columns, errors = [], []
-            for i, attribute in enumerate(table.attributes):
-                col = f"r.{quote(attribute.name)}"
-                if attribute.type.base == "set":
-                    value, error = self.value_sql(attribute, "m", None)
-                    columns.append(f"CASE WHEN {col} IS NOT NULL THEN list_distinct(list_transform({col}, lambda m: {value})) END "
-                                   f"AS {quote(attribute.name)}")
-                    errors.append(f"list_transform(list_filter({col}, lambda m: ({error}) IS NOT NULL), "
-                                  f"lambda m: {literal(attribute.name + '|')} || coalesce(m, '') || '|' || ({error}))")
-                    continue
-                value, error = self.value_sql(attribute, col, f"r.\"p{i}\"" if attribute.type.base == "number" else None,
-                                              f"r.\"b{i}\"")
-                columns.append(f"{value} AS {quote(attribute.name)}")
-                errors.append(f"[CASE WHEN ({error}) IS NOT NULL THEN {literal(attribute.name + '|')} || {col} || '|' || ({error}) END]")
-            idx = f"{strip('r.id')}"
-            if table.parent is None:
-                resolved = f"CASE WHEN {idx} <> '' THEN {idx} END"
-                id_error = err("E330", "missing-id", literal(f"a `{kind}` in a register needs an `id`"))
-            else:
-                resolved = f"CASE WHEN r.id IS NULL THEN {literal(kind + '#')} || r.pos WHEN {idx} <> '' THEN {idx} END"
-                id_error = err("E304", "wrong-type", literal("an `id` is a non-empty text or number"))
-            errors.append(f"[CASE WHEN ({resolved}) IS NULL THEN 'id|' || coalesce(r.id, '') || '|' || {id_error} END]")
-            all_errors = "list_filter(flatten([coalesce(r.problems, [])::VARCHAR[], " + ", ".join(
-                f"({e})::VARCHAR[]" for e in errors) + "]), lambda e: e IS NOT NULL)"
-            out.append(
-                f"CREATE OR REPLACE TEMP TABLE {quote('chk:' + kind)} AS\n"
-                f"SELECT r.rid, r.pid, r.src_row, r.parent_rid, {resolved} AS id,\n  "
-                + ",\n  ".join(columns + [f"{all_errors} AS errs"]) +
-                f"\nFROM {staged} AS r")
-            # per-year values
+            chk = quote("chk:" + kind)
+            execute(self.fast_statement(kind, table))
+            failing = con.execute(f"SELECT count(*), list_sort(list_distinct(flatten(list(slow_cols)))) "
+                                  f"FROM {chk} WHERE state = 1").fetchone()
+            if failing[0]:
+                for statement in self.slow_statements(kind, table, failing[1] or []):
+                    execute(statement)
             for attribute in table.per_year:
-                year_value, year_error = self.year_sql("y.year_text", f"`{attribute.qualified}`")
-                if attribute.type.base == "set":
-                    value, error = self.value_sql(attribute, "m", None)
-                    body = (f"SELECT y.rid, y.src_row, y.year_text, {year_value} AS year, unnest(y.members) AS m "
-                            f"FROM {quote(raw_year_table(attribute))} AS y")
-                    out.append(
-                        f"CREATE OR REPLACE TEMP TABLE {quote('chk:' + attribute.kind + '@' + attribute.name)} AS\n"
-                        f"SELECT rid, src_row, year, {value} AS member, year_text,\n"
-                        f"  list_filter([CASE WHEN ({year_error.replace('y.year_text', 'year_text')}) IS NOT NULL THEN "
-                        f"{literal(attribute.name + '|')} || year_text || '|' || ({year_error.replace('y.year_text', 'year_text')}) END,\n"
-                        f"    CASE WHEN ({error}) IS NOT NULL THEN {literal(attribute.name + '|')} || coalesce(m, '') || '|' || ({error}) END], "
-                        f"lambda e: e IS NOT NULL) AS errs\nFROM ({body}) AS t")
-                    continue
-                stage = (f"SELECT *, regexp_extract({nfkc('value')}, {literal(NUMBER_RX)}, ['sign', 'num', 'unit']) AS p "
-                         f"FROM {quote(raw_year_table(attribute))}")
-                if attribute.type.base == "number":
-                    stage = (f"SELECT *, {self.base_sql(attribute, 'p', 'n')} AS b FROM "
-                             f"(SELECT *, {self.n_sql('p')} AS n FROM ({stage}))")
-                value, error = self.value_sql(attribute, "y.value", "y.p" if attribute.type.base == "number" else None,
-                                              "y.b")
-                out.append(
-                    f"CREATE OR REPLACE TEMP TABLE {quote('chk:' + attribute.kind + '@' + attribute.name)} AS\n"
-                    f"SELECT y.rid, y.src_row, {year_value} AS year, {value} AS value,\n"
-                    f"  list_filter([CASE WHEN ({year_error}) IS NOT NULL THEN {literal(attribute.name + '|')} || "
-                    f"coalesce(y.year_text, '') || '|' || ({year_error}) END,\n"
-                    f"    CASE WHEN ({error}) IS NOT NULL THEN {literal(attribute.name + '[')} || coalesce(y.year_text, '') "
-                    f"|| ']|' || y.value || '|' || ({error}) END,\n"
-                    f"    CASE WHEN count(*) OVER (PARTITION BY y.rid, {year_value}) > 1 AND ({year_value}) IS NOT NULL THEN "
-                    f"{literal(attribute.name + '|')} || y.year_text || '|' || "
-                    + err("E308", "duplicate-year", f"'year ' || ({year_value}) || ' is given twice'") +
-                    f" END], lambda e: e IS NOT NULL) AS errs\nFROM ({stage}) AS y")
-        out += self.error_statements(sources)
-        out += self.store_statements()
-        return out
+                ychk = quote(f"chk:{attribute.kind}@{attribute.name}")
+                statements = self.year_statements(attribute)
+                execute(statements[0])
+                if len(statements) > 1 and con.execute(f"SELECT count(*) FROM {ychk} WHERE state = 1").fetchone()[0]:
+                    for statement in statements[1:]:
+                        execute(statement)
+        for statement in self.error_statements(sources) + self.store_statements():
+            execute(statement)
+
+    def resolved_id(self, kind: str, table) -> tuple[str, str]:
+        idx = f"{strip('r.id')}"
+        if table.parent is None:
+            resolved = f"CASE WHEN {idx} <> '' THEN {idx} END"
+            id_error = err("E330", "missing-id", literal(f"a `{kind}` in a register needs an `id`"))
+        else:
+            resolved = f"CASE WHEN r.id IS NULL THEN {literal(kind + '#')} || r.pos WHEN {idx} <> '' THEN {idx} END"
+            id_error = err("E304", "wrong-type", literal("an `id` is a non-empty text or number"))
+        return resolved, id_error
+
+    def fast_statement(self, kind: str, table) -> str:
+        """chk:K with every value typed by the fast path; `slow_cols` lists the attributes (by
+        position) a state-1 record needs the full parse for."""
+        resolved, _ = self.resolved_id(kind, table)
+        inner, middle, columns, bad = ["*"], ["*"], [], []
+        for i, attribute in enumerate(table.attributes):
+            col = quote(attribute.name)
+            value = self.fast_value(attribute, col)
+            if value is None:
+                value = f"CAST(NULL AS {sql_type(attribute)})"
+            fv = quote(f"fv{i}")
+            inner.append(f"{value} AS {fv}")
+            middle.append(f"({col} IS NOT NULL AND NOT {self.fast_ok(attribute, fv)}) AS {quote(f'bad{i}')}")
+            columns.append(f"r.{fv} AS {col}")
+            bad.append(quote(f"bad{i}"))
+        slow = " OR ".join(["r.problems IS NOT NULL", "r.id_missing"] + [f"r.{b}" for b in bad])
+        which = ("list_filter([" + ", ".join(f"CASE WHEN r.{b} THEN {i} END" for i, b in enumerate(bad))
+                 + "], lambda i: i IS NOT NULL)") if bad else "[]"
+        return (f"CREATE OR REPLACE TEMP TABLE {quote('chk:' + kind)} AS\n"
+                f"SELECT r.rid, r.pid, r.src_row, r.parent_rid, r.resolved AS id,\n  "
+                + ",\n  ".join(columns + ["CAST(NULL AS VARCHAR[]) AS errs",
+                                           f"CAST(CASE WHEN {slow} THEN 1 ELSE 0 END AS TINYINT) AS state",
+                                           f"CASE WHEN {slow} THEN CAST({which} AS INTEGER[]) END AS slow_cols"])
+                + f"\nFROM (SELECT {', '.join(middle)} FROM (SELECT {', '.join(inner)}, {resolved} AS resolved, "
+                f"({resolved}) IS NULL AS id_missing FROM {quote(raw_table(kind))} AS r)) AS r")
+
+    def slow_statements(self, kind: str, table, failing: list[int]) -> list[str]:
+        """The full parse of the state-1 records, for the failing columns: their values and
+        every error of the record, written back into chk:K (state 2)."""
+        chk = quote("chk:" + kind)
+        resolved, id_error = self.resolved_id(kind, table)
+        attributes = [(i, table.attributes[i]) for i in failing]
+        stage_a, stage_b, stage_c = ["*"], ["*"], ["*"]
+        for i, attribute in attributes:
+            if attribute.type.base == "number":
+                stage_a.append(f"regexp_extract({nfkc(quote(attribute.name))}, {literal(NUMBER_RX)}, "
+                               f"['sign', 'num', 'unit']) AS \"p{i}\"")
+                p_col, n_col = quote(f"p{i}"), quote(f"n{i}")
+                stage_b.append(f"{self.n_sql(p_col)} AS {quote(f'n{i}')}")
+                stage_c.append(f"{self.base_sql(attribute, p_col, n_col)} AS {quote(f'b{i}')}")
+        rows = (f"(SELECT * FROM {quote(raw_table(kind))} "
+                f"WHERE rid IN (SELECT rid FROM {chk} WHERE state = 1))")
+        staged = (f"(SELECT {', '.join(stage_c)} FROM (SELECT {', '.join(stage_b)} FROM "
+                  f"(SELECT {', '.join(stage_a)} FROM {rows})))")
+        columns, errors = [], []
+        for i, attribute in attributes:
+            col = f"r.{quote(attribute.name)}"
+            if attribute.type.base == "set":
+                value, error = self.value_sql(attribute, "m", None)
+                columns.append(f"CASE WHEN {col} IS NOT NULL THEN list_distinct(list_transform({col}, lambda m: {value})) END "
+                               f"AS {quote(attribute.name)}")
+                errors.append(f"list_transform(list_filter({col}, lambda m: ({error}) IS NOT NULL), "
+                              f"lambda m: {literal(attribute.name + '|')} || coalesce(m, '') || '|' || ({error}))")
+                continue
+            value, error = self.value_sql(attribute, col, f"r.\"p{i}\"" if attribute.type.base == "number" else None,
+                                          f"r.\"b{i}\"")
+            columns.append(f"{value} AS {quote(attribute.name)}")
+            errors.append(f"[CASE WHEN ({error}) IS NOT NULL THEN {literal(attribute.name + '|')} || {col} || '|' || ({error}) END]")
+        errors.append(f"[CASE WHEN ({resolved}) IS NULL THEN 'id|' || coalesce(r.id, '') || '|' || {id_error} END]")
+        all_errors = "list_filter(flatten([coalesce(r.problems, [])::VARCHAR[], " + ", ".join(
+            f"({e})::VARCHAR[]" for e in errors) + "]), lambda e: e IS NOT NULL)"
+        slow = quote("slow:" + kind)
+        sets = ", ".join([f"{quote(a.name)} = s.{quote(a.name)}" for _, a in attributes]
+                         + ["errs = s.errs", "state = 2"])
+        return [
+            f"CREATE OR REPLACE TEMP TABLE {slow} AS\n"
+            f"SELECT r.rid, " + ",\n  ".join(columns + [f"{all_errors} AS errs"]) + f"\nFROM {staged} AS r",
+            f"UPDATE {chk} SET {sets} FROM {slow} AS s WHERE {chk}.rid = s.rid",
+        ]
+
+    def year_statements(self, attribute: Attribute) -> list[str]:
+        """[fast step, full parse of its state-1 rows]; a set per year: the full parse only."""
+        chk = quote(f"chk:{attribute.kind}@{attribute.name}")
+        raw = quote(raw_year_table(attribute))
+        year_value, year_error = self.year_sql("y.year_text", f"`{attribute.qualified}`")
+        if attribute.type.base == "set":  # rare: always the full parse
+            value, error = self.value_sql(attribute, "m", None)
+            body = (f"SELECT y.rid, y.src_row, y.year_text, {year_value} AS year, unnest(y.members) AS m "
+                    f"FROM {raw} AS y")
+            return [
+                f"CREATE OR REPLACE TEMP TABLE {chk} AS\n"
+                f"SELECT rid, src_row, year, {value} AS member, year_text,\n"
+                f"  list_filter([CASE WHEN ({year_error.replace('y.year_text', 'year_text')}) IS NOT NULL THEN "
+                f"{literal(attribute.name + '|')} || year_text || '|' || ({year_error.replace('y.year_text', 'year_text')}) END,\n"
+                f"    CASE WHEN ({error}) IS NOT NULL THEN {literal(attribute.name + '|')} || coalesce(m, '') || '|' || ({error}) END], "
+                f"lambda e: e IS NOT NULL) AS errs, CAST(2 AS TINYINT) AS state\nFROM ({body}) AS t"]
+        fast_year = ("CASE WHEN regexp_full_match(year_text, '[0-9]{4}年?') AND CAST(left(year_text, 4) AS INTEGER) "
+                     "BETWEEN 1949 AND 2100 THEN CAST(left(year_text, 4) AS INTEGER) END")
+        fast_value = self.fast_value(attribute, "value") or f"CAST(NULL AS {sql_type(attribute)})"
+        fast = (f"CREATE OR REPLACE TEMP TABLE {chk} AS\n"
+                f"SELECT rid, src_row, year_text, value AS value_text, fy AS year, fv AS value, "
+                f"CAST(NULL AS VARCHAR[]) AS errs,\n"
+                f"  CAST(CASE WHEN fy IS NULL OR (value IS NOT NULL AND NOT {self.fast_ok(attribute, 'fv')}) "
+                f"THEN 1 ELSE 0 END AS TINYINT) AS state\n"
+                f"FROM (SELECT *, {fast_year} AS fy, {fast_value} AS fv FROM {raw})")
+        stage = (f"SELECT rowid AS row_key, rid, src_row, year_text, value_text AS value, regexp_extract({nfkc('value_text')}, "
+                 f"{literal(NUMBER_RX)}, ['sign', 'num', 'unit']) AS p FROM {chk} WHERE state = 1")
+        if attribute.type.base == "number":
+            stage = (f"SELECT *, {self.base_sql(attribute, 'p', 'n')} AS b FROM "
+                     f"(SELECT *, {self.n_sql('p')} AS n FROM ({stage}))")
+        value, error = self.value_sql(attribute, "y.value", "y.p" if attribute.type.base == "number" else None, "y.b")
+        slow = quote(f"slow:{attribute.kind}@{attribute.name}")
+        full = (f"CREATE OR REPLACE TEMP TABLE {slow} AS\n"
+                f"SELECT y.row_key, {year_value} AS year, {value} AS value,\n"
+                f"  list_filter([CASE WHEN ({year_error}) IS NOT NULL THEN {literal(attribute.name + '|')} || "
+                f"coalesce(y.year_text, '') || '|' || ({year_error}) END,\n"
+                f"    CASE WHEN ({error}) IS NOT NULL THEN {literal(attribute.name + '[')} || coalesce(y.year_text, '') "
+                f"|| ']|' || y.value || '|' || ({error}) END], lambda e: e IS NOT NULL) AS errs\n"
+                f"FROM ({stage}) AS y")
+        update = (f"UPDATE {chk} SET year = s.year, value = s.value, errs = s.errs, state = 2 "
+                  f"FROM {slow} AS s WHERE {chk}.rowid = s.row_key")
+        return [fast, full, update]
 
     def error_statements(self, sources: dict[str, str]) -> list[str]:
         parts = []
@@ -262,25 +403,37 @@ class Validator:
             source = literal(sources.get(kind, ""))
             chk = quote("chk:" + kind)
             parts.append(f"SELECT pid, {source} AS source, src_row AS row, {literal(kind)} AS kind, id AS record, e "
-                         f"FROM (SELECT pid, src_row, id, unnest(errs) AS e FROM {chk})")
+                         f"FROM (SELECT pid, src_row, id, unnest(errs) AS e FROM {chk} WHERE state = 2)")
             if table.parent is not None:
                 # ids unique per kind within one profile
                 parts.append(
                     f"SELECT pid, {source}, src_row, {literal(kind)}, id, "
                     f"'id|' || id || '|E308|duplicate-id|two `{kind}` records have the id `' || id || '`' "
-                    f"FROM (SELECT *, row_number() OVER (PARTITION BY pid, id ORDER BY rid) AS n FROM {chk} "
-                    f"WHERE id IS NOT NULL AND pid IS NOT NULL) WHERE n > 1")
+                    f"FROM (SELECT c.*, row_number() OVER (PARTITION BY c.pid, c.id ORDER BY c.rid) AS n "
+                    f"FROM {chk} AS c JOIN (SELECT pid, id FROM {chk} WHERE state <> 1 AND id IS NOT NULL "
+                    f"AND pid IS NOT NULL GROUP BY pid, id HAVING count(*) > 1) AS d ON d.pid = c.pid AND d.id = c.id "
+                    f"WHERE c.state <> 1) WHERE n > 1")
             else:
                 parts.append(
                     f"SELECT pid, {source}, src_row, {literal(kind)}, id, "
                     f"'id|' || id || '|E331|duplicate-root|' || 'the id `' || id || '` is already used by row ' || first_row "
-                    f"FROM (SELECT *, row_number() OVER (PARTITION BY id ORDER BY pid) AS n, "
-                    f"min(src_row) OVER (PARTITION BY id) AS first_row FROM {chk} WHERE id IS NOT NULL) WHERE n > 1")
+                    f"FROM (SELECT c.*, row_number() OVER (PARTITION BY c.id ORDER BY c.pid) AS n, "
+                    f"min(c.src_row) OVER (PARTITION BY c.id) AS first_row FROM {chk} AS c "
+                    f"JOIN (SELECT id FROM {chk} WHERE state <> 1 AND id IS NOT NULL GROUP BY id HAVING count(*) > 1) "
+                    f"AS d ON d.id = c.id WHERE c.state <> 1) WHERE n > 1")
             for attribute in table.per_year:
                 ychk = quote(f"chk:{attribute.kind}@{attribute.name}")
                 parts.append(f"SELECT c.pid, {source}, y.src_row, {literal(kind)}, c.id, e "
-                             f"FROM (SELECT rid, src_row, unnest(errs) AS e FROM {ychk}) AS y "
-                             f"JOIN {chk} AS c ON c.rid = y.rid")
+                             f"FROM (SELECT rid, src_row, unnest(errs) AS e FROM {ychk} WHERE state = 2) AS y "
+                             f"JOIN {chk} AS c ON c.rid = y.rid AND c.state <> 1")
+                if attribute.type.base != "set":  # a year given twice (`2025` and `2025年`)
+                    parts.append(
+                        f"SELECT c.pid, {source}, y.src_row, {literal(kind)}, c.id, "
+                        f"{literal(attribute.name + '|')} || y.year_text || '|' || "
+                        + err("E308", "duplicate-year", "'year ' || y.year || ' is given twice'") +
+                        f" FROM {ychk} AS y JOIN (SELECT rid, year FROM {ychk} WHERE state <> 1 AND year IS NOT NULL "
+                        f"GROUP BY rid, year HAVING count(*) > 1) AS d ON d.rid = y.rid AND d.year = y.year "
+                        f"JOIN {chk} AS c ON c.rid = y.rid AND c.state <> 1 WHERE y.state <> 1")
         union = "\nUNION ALL ".join(parts)
         return [
             f"CREATE OR REPLACE TEMP TABLE errors_found AS\n"
@@ -299,14 +452,16 @@ class Validator:
             join = ""
             if table.parent is not None:
                 columns.append("p.id")
-                join = f" JOIN {quote('chk:' + table.parent)} AS p ON p.rid = c.parent_rid"
+                join = f" JOIN {quote('chk:' + table.parent)} AS p ON p.rid = c.parent_rid AND p.state <> 1"
             columns += [f"c.{quote(a.name)}" for a in table.attributes]
             out.append(f"INSERT INTO {quote(kind)} SELECT {', '.join(columns)} FROM {chk} AS c{join} "
-                       f"WHERE c.pid IS NOT NULL AND c.pid NOT IN (SELECT pid FROM invalid)")
+                       f"WHERE c.state <> 1 AND c.pid IS NOT NULL AND c.pid NOT IN (SELECT pid FROM invalid)")
             for attribute in table.per_year:
                 ychk = quote(f"chk:{attribute.kind}@{attribute.name}")
                 value = "y.member" if attribute.type.base == "set" else "y.value"
+                distinct = "DISTINCT " if attribute.type.base == "set" else ""  # else E308 rejects repeats
                 out.append(f"INSERT INTO {quote(self.layout.year_table(attribute))} "
-                           f"SELECT DISTINCT c.pid, c.id, y.year, {value} FROM {ychk} AS y JOIN {chk} AS c ON c.rid = y.rid "
-                           f"WHERE c.pid IS NOT NULL AND c.pid NOT IN (SELECT pid FROM invalid) AND {value} IS NOT NULL")
+                           f"SELECT {distinct}c.pid, c.id, y.year, {value} FROM {ychk} AS y JOIN {chk} AS c ON c.rid = y.rid "
+                           f"WHERE y.state <> 1 AND c.state <> 1 AND c.pid IS NOT NULL "
+                           f"AND c.pid NOT IN (SELECT pid FROM invalid) AND {value} IS NOT NULL")
         return out

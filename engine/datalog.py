@@ -25,6 +25,24 @@ pyEngine.Float_Precision = None
 _LOCK = threading.RLock()  # pyDatalog's engine is not re-entrant across knowledge bases
 
 
+# pyDatalog turns the strings "True" and "False" into booleans, constants included: a record id or
+# an enumeration member spelt `True` came back as a bool (a tier lookup failed, ids stopped
+# sorting). Strings cross into pyDatalog escaped so that cannot happen, and come back unescaped.
+_ESCAPE = "\ue000"  # a private-use character; a string already starting with it is escaped too
+
+
+def _to_engine(value):
+    if isinstance(value, str) and (value in ("True", "False") or value.startswith(_ESCAPE)):
+        return _ESCAPE + value
+    if isinstance(value, tuple):
+        return tuple(_to_engine(v) for v in value)
+    return value
+
+
+def _from_engine(value):
+    return value[1:] if isinstance(value, str) and value.startswith(_ESCAPE) else value
+
+
 class DatalogError(Exception):
     """An evaluation produced an error value instead of an answer (pyDatalog's silent failure)."""
 
@@ -34,7 +52,7 @@ def _term(term: Term):
         case Var(name=name):
             return PdTerm(name)
         case Const(value=value):
-            return value
+            return _to_engine(value)
         case Arith(op=op, left=left, right=right):
             # Python's reflected operators let a constant stand on either side.
             lhs, rhs = _term(left), _term(right)
@@ -116,12 +134,13 @@ class DatalogEngine:
         with _LOCK:
             self._activate()
             for fact in facts:
-                pyDatalog.assert_fact(fact.predicate, *fact.args)
+                pyDatalog.assert_fact(fact.predicate, *map(_to_engine, fact.args))
             try:
                 answers: dict[str, list[tuple]] = {}
                 for predicate, arity in predicates:
                     variables = [PdTerm(f"_Q{i}") for i in range(arity)]
-                    rows = PdTerm(predicate)(*variables).data if arity else []
+                    rows = [tuple(map(_from_engine, row))
+                            for row in (PdTerm(predicate)(*variables).data if arity else [])]
                     for row in rows:
                         for value in row:
                             if isinstance(value, BaseException):
@@ -130,7 +149,7 @@ class DatalogEngine:
                 return answers
             finally:
                 for fact in facts:
-                    pyDatalog.retract_fact(fact.predicate, *fact.args)
+                    pyDatalog.retract_fact(fact.predicate, *map(_to_engine, fact.args))
 
 
 def _sort_key(row: tuple) -> tuple:

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from ..dsl.checker import RuleBase
 from ..dsl.diagnostics import Span
 from ..dsl.units import format_number
-from .explain import (FAILS, HOLDS, UNKNOWN, AlternativeResult, CheckResult, Explanation,
-                      SubjectExplanation)
+from .explanation import (FAILS, HOLDS, UNKNOWN, AlternativeResult, CheckResult, Explanation,
+                          SubjectExplanation)
 from .qualify import FactUse
 
 _ROLE_SUFFIX = {"exception": " (exception)", "not-exception": " (no exception applies)",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..dsl.diagnostics import Span
 from .derivation import Node, prune, source_line, subject_tree
-from .explain import Explanation, NearMiss
+from .explanation import Explanation, NearMiss
 from .render import award_to_json, wrap_wide
 
 EXPLAIN_FORMAT_VERSION = 1

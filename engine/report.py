@@ -24,7 +24,8 @@ from .. import __version__
 from ..dsl.checker import RuleBase
 from .amounts import Money
 from .derivation import Node, subject_tree
-from .explain import Explainer, NearMiss
+from .explain import Explainer
+from .explanation import NearMiss
 from .explain_render import marker, md_escape, quote_markdown, tree_markdown
 from .ir import attribute_predicate
 from .profiles import Profile, Record

@@ -19,7 +19,8 @@ from typing import Sequence
 from ..dsl.units import format_money
 from .amounts import Money
 from .changes import Change, apply_changes
-from .explain import CheckResult, Explainer
+from .explain import Explainer
+from .explanation import CheckResult
 from .profiles import Profile
 from .qualify import Award, QualifyResult
 from .render import award_to_json

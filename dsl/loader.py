@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .checker import RuleBase, check
 from .diagnostics import Diagnostic, PolicylogError, SourceCache, error, has_errors
-from .parser import parse_file
+from .parser import MAX_RULE_FILE_BYTES, parse_file
 
 RULE_SUFFIX = ".policy"
 
@@ -50,9 +50,10 @@ def load_rule_base(path: str | Path | None = None, *, sources: SourceCache | Non
             module, text = parse_file(file)
         except PolicylogError as exc:
             diagnostics.extend(exc.diagnostics)
-            try:
-                sources.add(str(file), file.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError):
+            try:  # as parse_file read it: no newline translation, never more than the limit
+                with file.open("rb") as stream:
+                    sources.add(str(file), stream.read(MAX_RULE_FILE_BYTES + 1).decode("utf-8", "replace"))
+            except OSError:
                 pass
             continue
         sources.add(str(file), text)

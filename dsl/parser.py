@@ -20,6 +20,9 @@ from .diagnostics import Diagnostic, PolicylogError, Span, error, source_lines
 from .units import MAX_DIGITS, significant_digits
 
 MAX_RULE_FILE_BYTES = 2_000_000  # a policy list is a few hundred lines; this leaves room for 100×
+# Levels of the syntax tree (module, policy, clause, provision, condition …): a real condition
+# needs about ten; the checker, compiler and printer recurse over it.
+MAX_NESTING = 100
 
 _KEYWORDS = {
     "DIMENSION", "BASE", "UNIT", "SUBJECT", "OF", "ENUM", "ATTRIBUTE", "PAYER", "PER_YEAR", "BOOL",
@@ -458,17 +461,44 @@ def parse_text(text: str, file: str = "<string>") -> ast.Module:
         raise PolicylogError([error("E005", "nesting-too-deep", "expressions nest too deeply",
                                     Span.point(file, 1, 1),
                                     help="split the condition into several `when` lines")]) from None
+    too_deep = error("E005", "nesting-too-deep", "expressions nest too deeply", Span.point(file, 1, 1),
+                     help="split the condition into several `when` lines")
     try:
-        return _ToAst(file).transform(tree)
+        module = _ToAst(file).transform(tree)
     except VisitError as exc:
         inner = exc.orig_exc
         if isinstance(inner, _BadQuantity):
             raise PolicylogError([error("E006", "bad-quantity", inner.message, inner.span,
                                         help="write numbers like `1000万元` or `1,000万元`")]) from None
+        if isinstance(inner, RecursionError):
+            raise PolicylogError([too_deep]) from None
         raise
     except RecursionError:
-        raise PolicylogError([error("E005", "nesting-too-deep", "expressions nest too deeply",
-                                    Span.point(file, 1, 1))]) from None
+        raise PolicylogError([too_deep]) from None
+    deepest = _deeper_than(module, MAX_NESTING)
+    if deepest is not None:
+        raise PolicylogError([error(
+            "E005", "nesting-too-deep", f"expressions nest more than {MAX_NESTING} levels deep",
+            deepest.span or Span.point(file, 1, 1), help=too_deep.help)])
+    return module
+
+
+def _deeper_than(module: ast.Module, limit: int):
+    """The first node nested deeper than `limit`, or None; iterative, so any depth is safe.
+
+    `1元 + 1元 + …` folds into a left-nested tree as deep as the sum is long, and every later
+    stage (checker, compiler, printer, amounts) recurses over it."""
+    stack = [(module, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return node
+        for name in getattr(node, "__slots__", ()):
+            value = getattr(node, name)
+            for child in (value if isinstance(value, tuple) else (value,)):
+                if type(child).__module__ == ast.__name__:
+                    stack.append((child, depth + 1))
+    return None
 
 
 def parse_file(path) -> tuple[ast.Module, str]:
@@ -477,10 +507,15 @@ def parse_file(path) -> tuple[ast.Module, str]:
 
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:  # never more than the limit: `/dev/zero` has no end
+            raw = stream.read(MAX_RULE_FILE_BYTES + 1)
     except OSError as exc:
         raise PolicylogError([error("E007", "unreadable-file", f"cannot read `{path}`: {exc.strerror}",
                                     None)]) from None
+    if len(raw) > MAX_RULE_FILE_BYTES:
+        raise PolicylogError([error(
+            "E004", "file-too-large", f"rule file is larger than {MAX_RULE_FILE_BYTES:,} bytes",
+            Span.point(str(path), 1, 1), help="split the policy into several files in one directory")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -447,15 +447,15 @@ def _join_surrogate_pairs(root):
 def load_profile(path: str | Path, rule_base: RuleBase, sources: SourceCache | None = None) -> Profile:
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_PROFILE_BYTES:
-            raise PolicylogError([error("E310", "profile-too-large",
-                                        f"profile is larger than {MAX_PROFILE_BYTES:,} bytes",
-                                        Span.point(str(path), 1, 1))])
-        raw = path.read_bytes()
+        with path.open("rb") as stream:  # never more than the limit: `/dev/zero` has no end
+            raw = stream.read(MAX_PROFILE_BYTES + 1)
     except OSError as exc:
         raise PolicylogError([error("E307", "unreadable-file",
                                     f"cannot read profile `{path}`: {exc.strerror}", None)]) from None
+    if len(raw) > MAX_PROFILE_BYTES:
+        raise PolicylogError([error("E310", "profile-too-large",
+                                    f"profile is larger than {MAX_PROFILE_BYTES:,} bytes",
+                                    Span.point(str(path), 1, 1))])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -14,6 +14,7 @@ logs, `to_json` a dict for tools.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
@@ -136,36 +137,54 @@ class SourceCache:
         return lines[number - 1]
 
 
+# Characters a terminal acts on rather than shows (escape sequences, carriage returns, bidi
+# overrides): rule files and profiles are untrusted, and their text appears in messages.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+EXCERPT_WIDTH = 160  # a longer source line (minified JSON, a hostile file) is shown in part
+
+
+def printable(text: str) -> str:
+    """`text` with control characters shown as `�`, so printing it cannot drive the terminal."""
+    return _UNPRINTABLE.sub("\ufffd", text)
+
+
 def render_text(diagnostic: Diagnostic, sources: SourceCache | None = None) -> str:
     d = diagnostic
-    out = [f"{d.severity.value}[{d.code}] {d.name}: {d.message}"]
+    out = [f"{d.severity.value}[{d.code}] {d.name}: {printable(d.message)}"]
     if d.span is not None:
-        out.append(f"  --> {d.span}")
+        out.append(f"  --> {printable(str(d.span))}")
         line_text = sources.line(d.span.file, d.span.line) if sources else None
         if line_text is not None:
             number = str(d.span.line)
             pad = " " * len(number)
-            line_text = line_text.replace("\t", " ")
+            line_text = printable(line_text.replace("\t", " "))
             start = max(d.span.column - 1, 0)
             end = d.span.end_column - 1 if d.span.end_line == d.span.line else len(line_text)
             end = max(min(end, len(line_text)), start + 1)
+            if len(line_text) > EXCERPT_WIDTH:  # a window around the span, marked with …
+                left = max(0, min(start - EXCERPT_WIDTH // 4, len(line_text) - EXCERPT_WIDTH))
+                right = left + EXCERPT_WIDTH
+                prefix = "…" if left else ""
+                line_text = prefix + line_text[left:right] + ("…" if right < len(line_text) else "")
+                start, end = start - left + len(prefix), min(end, right) - left + len(prefix)
+                end = max(end, start + 1)
             caret_pad = display_width(line_text[:start])
             caret_len = max(display_width(line_text[start:end]), 1)
             out.append(f" {pad} |")
             out.append(f" {number} | {line_text}")
             out.append(f" {pad} | {' ' * caret_pad}{'^' * caret_len}")
     for message, span in d.related:
-        out.append(f"  = related: {message} at {span}")
+        out.append(f"  = related: {printable(message)} at {printable(str(span))}")
     for note in d.notes:
-        out.append(f"  = note: {note}")
+        out.append(f"  = note: {printable(note)}")
     if d.help:
-        out.append(f"  = help: {d.help}")
+        out.append(f"  = help: {printable(d.help)}")
     return "\n".join(out)
 
 
 def render_concise(diagnostic: Diagnostic) -> str:
     where = f"{diagnostic.span}: " if diagnostic.span else ""
-    return f"{where}{diagnostic.code} [{diagnostic.name}] {diagnostic.message}"
+    return printable(f"{where}{diagnostic.code} [{diagnostic.name}] {diagnostic.message}")
 
 
 def render_all(diagnostics: Iterable[Diagnostic], sources: SourceCache | None = None,

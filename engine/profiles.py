@@ -121,6 +121,7 @@ class ProfileLoader:
         self.diagnostics: list[Diagnostic] = []
         self.end: tuple[int, int] | None = None  # where the text ends, when read from text
         self.records: list[Record] = []
+        self.record_keys: set[tuple[str, str]] = set()  # (kind, id): a scan of records is quadratic
         self.facts: list[Fact] = []
 
     def span(self, node) -> Span:
@@ -199,11 +200,11 @@ class ProfileLoader:
                     record_id = str(value_node.value).strip()
         if record_id is None:
             record_id = f"{kind}#{index + 1}" if parent is not None else kind
-        for other in self.records:
-            if other.kind == kind and other.id == record_id:
-                self.err("E308", "duplicate-id", f"two `{kind}` records have the id `{record_id}`",
-                         node, "give each record its own `id`")
-                return None
+        if (kind, record_id) in self.record_keys:
+            self.err("E308", "duplicate-id", f"two `{kind}` records have the id `{record_id}`",
+                     node, "give each record its own `id`")
+            return None
+        self.record_keys.add((kind, record_id))
         record = Record(kind, record_id, parent, self.span(node))
         self.records.append(record)
         args = (record_id,) if parent is None else (record_id, parent.id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -226,3 +227,63 @@ def test_the_strings_true_and_false_stay_strings():
                                 outcome.rule_base, "e.yaml")
     found = {(a.subject_id, a.subjects[0][1], str(a.amount)) for a in outcome.engine.qualify(profile).awards}
     assert found == {("True", "False", "1元"), ("p1", "False", "3元")}
+
+
+# ---- nesting, endless files, terminal control characters -------------------------------------
+
+DEEP = {
+    "sum": lambda n: ("true", " + ".join(["1元"] * n)),                      # RecursionError in the checker
+    "and-paren": lambda n: ("(企业.制造业 and " * n + "企业.制造业" + ")" * n, "1元"),  # VisitError(RecursionError)
+    "not": lambda n: ("not " * n + "企业.制造业", "1元"),
+    "negate": lambda n: ("true", "-" * n + "1元"),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(DEEP))
+@pytest.mark.parametrize("depth", [1000, 5000])
+def test_deep_nesting_is_a_diagnostic(shape, depth):
+    condition, amount = DEEP[shape](depth)
+    text = policy(f"when {condition}\n      amount {amount}")
+    diagnostics = diagnostics_of({"v.policy": VOCABULARY, "p.policy": text})
+    assert diagnostics == ["E005"]
+
+
+@pytest.mark.parametrize("shape", sorted(DEEP))
+def test_nesting_just_under_the_limit_runs_everywhere(shape):
+    from policylog.dsl.parser import MAX_NESTING
+
+    condition, amount = DEEP[shape](MAX_NESTING - 12)
+    found = awards(f"when {condition}\n      amount {amount}")
+    assert [a.provision for a in found] == ["p.1"]
+
+
+def test_endless_files_are_read_only_up_to_the_limit():
+    """`policylog fmt /dev/zero` read forever (and a 10 GB file whole) before the size check."""
+    from policylog.dsl.parser import parse_file
+    from policylog.engine.profiles import load_profile
+
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero")
+    with pytest.raises(PolicylogError) as raised:
+        parse_file("/dev/zero")
+    assert [d.code for d in raised.value.diagnostics] == ["E004"]
+    outcome = compile_rule_texts({"v.policy": VOCABULARY, "p.policy": policy("amount 1元")})
+    with pytest.raises(PolicylogError) as raised:
+        load_profile("/dev/zero", outcome.rule_base)
+    assert [d.code for d in raised.value.diagnostics] == ["E310"]
+
+
+def test_rendered_source_lines_are_bounded_and_inert():
+    """A 2 MB line was printed whole; `\\x1b[2J` in a rule file cleared the reader's terminal."""
+    from policylog.dsl.diagnostics import EXCERPT_WIDTH, render_text
+
+    text = 'policy p {\n  title "\x1b[2J\u202e' + "x" * 100_000 + '" bogus\n}\n'
+    with pytest.raises(PolicylogError) as raised:
+        parse_text(text, "p.policy")
+    sources = SourceCache()
+    sources.add("p.policy", text)
+    rendered = render_text(raised.value.diagnostics[0], sources)
+    assert "\x1b" not in rendered and "\u202e" not in rendered
+    excerpt, carets = rendered.splitlines()[3:5]
+    assert len(excerpt) < EXCERPT_WIDTH + 20
+    assert excerpt[carets.index("^"):].startswith("bogus")

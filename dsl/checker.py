@@ -14,7 +14,7 @@ from typing import Iterable, assert_never
 
 from . import ast
 from .diagnostics import Diagnostic, Span, error, warning
-from .units import DIMENSIONLESS, EXACT, MONEY_DIMENSION, Dims, UnitTable, combine
+from .units import DIMENSIONLESS, MONEY_DIMENSION, Dims, UnitTable, combine
 
 # ---- types -----------------------------------------------------------------------------------
 
@@ -419,7 +419,7 @@ class Checker:
     # -- expression typing; returns None after reporting an error (no cascades)
     def type_of(self, expr: ast.Expr, scope: set[str], where: str) -> Type | None:
         match expr:
-            case ast.Quantity(value=value, unit=unit):
+            case ast.Quantity(unit=unit):
                 info = self.units.resolve(unit)
                 if info is None and unit and all(self.units.known(u) for u in unit.split("/", 1)):
                     self.err("E115", "inexact-unit", f"`{unit}` has no exact decimal scale",
@@ -581,7 +581,7 @@ class Checker:
             return None
         if not attribute.per_year and ref.year is not None:
             self.err("E110", "unexpected-year", f"`{attribute.qualified}` is not recorded per year",
-                     ref.span, f"declare it `per year`, or drop the `[…]`")
+                     ref.span, "declare it `per year`, or drop the `[…]`")
             return None
         if ref.year is not None:
             year_type = self.type_of(ref.year, scope, "a year")

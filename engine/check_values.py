@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterator, Protocol
 
-from ..dsl import ast
+from ..dsl import ast, walk
 from ..dsl.checker import Attribute, RuleBase
 from ..dsl.printer import print_expr
 from ..dsl.units import EXACT, format_number
@@ -82,22 +82,8 @@ def expects(rule_base: RuleBase, attribute: Attribute) -> str:
 
 
 def references(expr: ast.Expr) -> Iterator[ast.Reference]:
-    match expr:
-        case ast.Reference(year=year):
-            if year is not None:
-                yield from references(year)
-            yield expr
-        case ast.BinaryOp(left=left, right=right) | ast.Compare(left=left, right=right):
-            yield from references(left)
-            yield from references(right)
-        case ast.Negate(operand=operand) | ast.Not(operand=operand) | ast.Member(operand=operand) \
-                | ast.Has(operand=operand):
-            yield from references(operand)
-        case ast.Call(args=args) | ast.And(operands=args) | ast.Or(operands=args):
-            for arg in args:
-                yield from references(arg)
-        case _:
-            return
+    """The references a check reads itself; an `exists` body is checked on its own."""
+    return walk.references(expr, into_exists=False)
 
 
 class Absent(Exception):

@@ -15,10 +15,10 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import product
-from typing import assert_never
 
 from ..dsl import ast
 from ..dsl.checker import ProvisionInfo, RuleBase
+from ..dsl.walk import references
 from ..dsl.diagnostics import Diagnostic, PolicylogError, error
 from .ir import (Alternative, Arith, Atom, Check, CompiledProvision, Comparison, Const, Literal,
                  Negation, Program, Rule, SubjectVar, Term, ValueVar, Var, attribute_predicate,
@@ -213,7 +213,7 @@ class _ProvisionCompiler:
         if amount is not None and amount.form == "tiers":
             exprs.extend(t.amount for t in amount.tiers)
         for expr in exprs:
-            for ref in _references(expr):
+            for ref in references(expr):
                 if ref in self.amount_refs:
                     continue
                 literals: list[Literal] = []
@@ -347,28 +347,6 @@ def _show_year(expr: ast.Expr | None) -> str | None:
     return None if expr is None else print_expr(expr)
 
 
-def _references(expr: ast.Expr):
-    """Every attribute reference in an expression, including year indexes."""
-    match expr:
-        case ast.Reference(year=year):
-            if year is not None:
-                yield from _references(year)
-            yield expr
-        case ast.BinaryOp(left=left, right=right) | ast.Compare(left=left, right=right):
-            yield from _references(left)
-            yield from _references(right)
-        case ast.Negate(operand=operand) | ast.Not(operand=operand) | ast.Member(operand=operand) \
-                | ast.Has(operand=operand):
-            yield from _references(operand)
-        case ast.Call(args=args) | ast.And(operands=args) | ast.Or(operands=args):
-            for arg in args:
-                yield from _references(arg)
-        case ast.Exists(body=body):
-            yield from _references(body)
-        case ast.Quantity() | ast.BoolLiteral() | ast.TextLiteral() | ast.Symbol():
-            return
-        case _:
-            assert_never(expr)
 
 
 def _variables_in_order(body: list[Literal]) -> list[str]:

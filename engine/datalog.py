@@ -9,7 +9,6 @@ into Python source: predicates are built with `Term(name)(*args)` and constants 
 from __future__ import annotations
 
 import threading
-from decimal import Decimal
 from typing import Iterable
 
 from pyDatalog import Logic, pyDatalog, pyEngine

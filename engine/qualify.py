@@ -25,7 +25,7 @@ from ..dsl.units import EXACT, format_money, format_number
 from .amounts import AmountError, AmountEvaluator, Money, compute_amount
 from .compiler import compile_rule_base
 from .datalog import DatalogEngine
-from .ir import Alternative, Atom, Check, CompiledProvision, attribute_predicate
+from .ir import Alternative, Atom, Check, CompiledProvision
 from .profiles import Fact, Profile
 
 

@@ -16,11 +16,11 @@ facts and is paid from unrelated figures: that pair is not reported.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import assert_never
 
 from ...dsl import ast
 from ...dsl.checker import RuleBase
 from ...dsl.printer import print_expr
+from ...dsl.walk import references
 from ..amounts import MONEY_DIMS
 from ..ir import Program
 
@@ -28,28 +28,6 @@ TRIGGER_ROLES = ("when", "exception", "not-exception")
 ORDERING_OPS = ("<", "<=", ">", ">=")
 
 
-def references(expr: ast.Expr):
-    """Every attribute reference in an expression, year indexes included."""
-    match expr:
-        case ast.Reference(year=year):
-            if year is not None:
-                yield from references(year)
-            yield expr
-        case ast.BinaryOp(left=left, right=right) | ast.Compare(left=left, right=right):
-            yield from references(left)
-            yield from references(right)
-        case ast.Negate(operand=operand) | ast.Not(operand=operand) | ast.Member(operand=operand) \
-                | ast.Has(operand=operand):
-            yield from references(operand)
-        case ast.Call(args=args) | ast.And(operands=args) | ast.Or(operands=args):
-            for arg in args:
-                yield from references(arg)
-        case ast.Exists(body=body):
-            yield from references(body)
-        case ast.Quantity() | ast.BoolLiteral() | ast.TextLiteral() | ast.Symbol():
-            return
-        case _:
-            assert_never(expr)
 
 
 def _attribute(ref: ast.Reference) -> tuple[str, str]:

@@ -6,8 +6,9 @@ pyDatalog's answer order and thread scheduling all change between such runs.
 
 The commands: every subcommand whose `--format` offers `json` (found in `build_parser()`, so a new
 one is covered as soon as it exists; its positional arguments are filled from ARGUMENTS), plus
-the text outputs of `qualify` and `compile`, a profile with errors, and `screen` (its awards
-file; its summary's `seconds` section is wall-clock time by design and is left out).
+the text outputs of `qualify`, `compile` and `report`, SARIF from `lint`, a profile with errors,
+and `screen` (its awards file; its summary's `seconds` section is wall-clock time by design and
+is left out).
 """
 
 from __future__ import annotations
@@ -78,6 +79,9 @@ COMMANDS = json_commands() + [
     ["check", "--format", "json"],
     ["qualify", "{tmp}/broken.yaml", "--rules", CORE, "--diagnostics-format", "json"],
     ["compile", "--rules", CORE],
+    ["compile", "--rules", CORE, "--target", "sql"],
+    ["report", CORE_PROFILE, "--rules", CORE, "--date", "2026-01-01", "--format", "markdown"],
+    ["lint", CORE, "--format", "sarif"],
     ["screen", "{tmp}/profiles", "--rules", CORE, "--out", "{tmp}/awards.jsonl", "--quiet"],
 ]
 
@@ -118,7 +122,7 @@ def _run(argv: list[str], seed: str, tmp: Path) -> tuple:
     return completed.returncode, completed.stdout, completed.stderr, _outputs(tmp)
 
 
-@pytest.mark.parametrize("argv", COMMANDS, ids=[" ".join(a[:2]) + ("" if "json" in a else " (text)") for a in COMMANDS])
+@pytest.mark.parametrize("argv", COMMANDS, ids=[" ".join(a).replace(f"{REPO}/", "") for a in COMMANDS])
 def test_same_input_same_bytes(argv, tmp_path):
     if "<unknown positional arguments>" in argv:
         pytest.skip(f"add the positional arguments of `{argv[0]}` to ARGUMENTS")

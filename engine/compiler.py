@@ -20,10 +20,10 @@ from ..dsl import ast
 from ..dsl.checker import ProvisionInfo, RuleBase
 from ..dsl.walk import references
 from ..dsl.diagnostics import Diagnostic, PolicylogError, error
-from .ir import (Alternative, Arith, Atom, Check, CompiledProvision, Comparison, Const, Literal,
-                 Negation, Program, Rule, SubjectVar, Term, ValueVar, Var, attribute_predicate,
-                 fire_predicate, literal_variables, negation_predicate, subject_predicate)
-
+from .ir import (
+    ARITHMETIC, COMPARISONS, Alternative, Arith, Atom, Check, CompiledProvision, Comparison, Const,
+    Literal, Negation, Program, Rule, SubjectVar, Term, ValueVar, Var, attribute_predicate,
+    fire_predicate, literal_variables, negation_predicate, subject_predicate)
 MAX_ALTERNATIVES = 256  # a provision whose condition expands further is split by the drafter
 
 Alternatives = list[tuple[Check, ...]]
@@ -310,9 +310,7 @@ def _value(term: Term):
         case Const(value=value):
             return value
         case Arith(op=op, left=left, right=right):
-            lhs, rhs = _value(left), _value(right)
-            return {"+": lambda: lhs + rhs, "-": lambda: lhs - rhs, "*": lambda: lhs * rhs,
-                    "/": lambda: lhs / rhs}[op]()
+            return ARITHMETIC[op](_value(left), _value(right))
     raise AssertionError(term)
 
 
@@ -321,24 +319,9 @@ def _holds(comparison: Comparison) -> bool:
     `!= 0` guard is decided before the division is computed."""
     try:
         lhs, rhs = _value(comparison.left), _value(comparison.right)
-        match comparison.op:
-            case "in":
-                return lhs in rhs
-            case "==":
-                return lhs == rhs
-            case "!=":
-                return lhs != rhs
-            case "<":
-                return lhs < rhs
-            case "<=":
-                return lhs <= rhs
-            case ">":
-                return lhs > rhs
-            case ">=":
-                return lhs >= rhs
+        return lhs in rhs if comparison.op == "in" else COMPARISONS[comparison.op](lhs, rhs)
     except ArithmeticError:  # pyDatalog turns these into error values that match nothing
         return False
-    raise AssertionError(comparison.op)
 
 
 def _show_year(expr: ast.Expr | None) -> str | None:

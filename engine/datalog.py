@@ -14,7 +14,9 @@ from typing import Iterable
 from pyDatalog import Logic, pyDatalog, pyEngine
 from pyDatalog.pyParser import Term as PdTerm
 
-from .ir import Arith, Atom, Comparison, Const, Literal, Negation, Program, Rule, Term, Var
+from .ir import (
+    ARITHMETIC, COMPARISONS, Arith, Atom, Comparison, Const, Literal, Negation, Program, Rule,
+    Term, Var)
 from .profiles import Fact
 
 # Floats are rounded to ~27 bits by default; policylog never feeds floats, and this makes sure a
@@ -54,16 +56,7 @@ def _term(term: Term):
             return _to_engine(value)
         case Arith(op=op, left=left, right=right):
             # Python's reflected operators let a constant stand on either side.
-            lhs, rhs = _term(left), _term(right)
-            match op:
-                case "+":
-                    return lhs + rhs
-                case "-":
-                    return lhs - rhs
-                case "*":
-                    return lhs * rhs
-                case "/":
-                    return lhs / rhs
+            return ARITHMETIC[op](_term(left), _term(right))
     raise AssertionError(term)
 
 
@@ -80,21 +73,7 @@ def _literal(literal: Literal):
             if isinstance(left, Const):  # keep the variable side on the left
                 left, right, op = right, left, _FLIP[op]
             lhs, rhs = _term(left), _term(right)
-            match op:
-                case "in":
-                    return lhs.in_(list(rhs))
-                case "==":
-                    return lhs == rhs
-                case "!=":
-                    return lhs != rhs
-                case "<":
-                    return lhs < rhs
-                case "<=":
-                    return lhs <= rhs
-                case ">":
-                    return lhs > rhs
-                case ">=":
-                    return lhs >= rhs
+            return lhs.in_(list(rhs)) if op == "in" else COMPARISONS[op](lhs, rhs)
     raise AssertionError(literal)
 
 

@@ -14,12 +14,20 @@ Predicates:
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Union
 
 from ..dsl import ast
 from ..dsl.diagnostics import Span
+
+
+# The meaning of IR operators, shared by every place that computes them (pyDatalog's operator
+# overloads, constant folding in the compiler) so that they cannot drift apart.
+ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+COMPARISONS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+               ">": operator.gt, ">=": operator.ge}
 
 
 @dataclass(frozen=True, slots=True)

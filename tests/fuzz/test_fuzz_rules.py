@@ -130,3 +130,25 @@ def test_generated_programs_compile_and_answer_like_the_reference(fuzz_inputs, p
             assert award.amount.high is None or award.amount.low <= award.amount.high
             if award.payers:
                 assert sum(m.low for _, m in award.payers) == award.amount.low
+
+
+@given(programs(), st.data())
+def test_generated_programs_explain_every_provision(fuzz_inputs, program, data):
+    """`explain` (why, why not, the smallest change) on generated programs and profiles."""
+    from policylog.engine.explain import Explainer
+    from policylog.engine.explain_render import (explanation_to_json, render_explanation_markdown,
+                                                 render_explanation_text)
+
+    fuzz_inputs["rules"] += 1
+    outcome = compile_rule_texts(program.files)
+    assert outcome.ok
+    generated = data.draw(profiles_for(program.vocab))
+    profile = load_profile_text(generated.text, outcome.rule_base, f"profile.{generated.format}")
+    explainer = Explainer(outcome.engine)
+    session = explainer.session(profile)
+    provision = data.draw(st.sampled_from(sorted(outcome.rule_base.provisions)))
+    explanation = explainer.explain(profile, provision, suggest=data.draw(st.booleans()), session=session)
+    depth = data.draw(st.none() | st.integers(0, 3))
+    dumps(explanation_to_json(outcome.rule_base, explanation, depth))
+    render_explanation_text(outcome.rule_base, explanation, depth)
+    render_explanation_markdown(outcome.rule_base, explanation, depth)

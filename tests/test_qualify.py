@@ -125,7 +125,10 @@ def test_json_is_stable_and_parseable(engine):
     assert first == second
     data = json.loads(first)
     assert data["format"] == "policylog.qualify" and data["version"] == 1
-    assert all("." not in a["amount"]["low_yuan"] or True for a in data["awards"])
+    for award in data["awards"]:  # money is a decimal string, never a JSON float
+        assert isinstance(award["amount"]["low_yuan"], str)
+        assert Decimal(award["amount"]["low_yuan"]) == Decimal(award["amount"]["high_yuan"])
+        assert "e" not in award["amount"]["low_yuan"].lower()
 
 
 def test_two_engines_do_not_share_facts(core_rules):

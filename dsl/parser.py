@@ -509,8 +509,9 @@ def parse_file(path) -> tuple[ast.Module, str]:
     try:
         with path.open("rb") as stream:  # never more than the limit: `/dev/zero` has no end
             raw = stream.read(MAX_RULE_FILE_BYTES + 1)
-    except OSError as exc:
-        raise PolicylogError([error("E007", "unreadable-file", f"cannot read `{path}`: {exc.strerror}",
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path (from a file, say)
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise PolicylogError([error("E007", "unreadable-file", f"cannot read `{path}`: {reason}",
                                     None)]) from None
     if len(raw) > MAX_RULE_FILE_BYTES:
         raise PolicylogError([error(

@@ -450,9 +450,10 @@ def load_profile(path: str | Path, rule_base: RuleBase, sources: SourceCache | N
     try:
         with path.open("rb") as stream:  # never more than the limit: `/dev/zero` has no end
             raw = stream.read(MAX_PROFILE_BYTES + 1)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path (from a file, say)
+        reason = getattr(exc, "strerror", None) or str(exc)
         raise PolicylogError([error("E307", "unreadable-file",
-                                    f"cannot read profile `{path}`: {exc.strerror}", None)]) from None
+                                    f"cannot read profile `{path}`: {reason}", None)]) from None
     if len(raw) > MAX_PROFILE_BYTES:
         raise PolicylogError([error("E310", "profile-too-large",
                                     f"profile is larger than {MAX_PROFILE_BYTES:,} bytes",

@@ -287,3 +287,13 @@ def test_rendered_source_lines_are_bounded_and_inert():
     excerpt, carets = rendered.splitlines()[3:5]
     assert len(excerpt) < EXCERPT_WIDTH + 20
     assert excerpt[carets.index("^"):].startswith("bogus")
+
+
+@pytest.mark.parametrize("argv", [["fmt", "a\x00b"], ["qualify", "a\x00b"]], ids=["fmt", "qualify"])
+def test_a_nul_in_a_path_is_an_unreadable_file(argv):
+    """`policylog fmt $'a\\0b'` (in-process, or a path read from a file): ValueError from open()."""
+    from .harness import run
+
+    result = run(argv)
+    result.assert_no_traceback()
+    assert result.code == 1 and "unreadable-file" in result.err

@@ -41,7 +41,10 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    if any("\x00" in argument for argument in arguments):  # no shell can pass one; open() refuses it
+        parser.error("an argument contains a NUL character")
+    args = parser.parse_args(arguments)
     try:
         return args.run(args)
     except KeyboardInterrupt:

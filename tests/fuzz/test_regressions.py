@@ -289,11 +289,24 @@ def test_rendered_source_lines_are_bounded_and_inert():
     assert excerpt[carets.index("^"):].startswith("bogus")
 
 
-@pytest.mark.parametrize("argv", [["fmt", "a\x00b"], ["qualify", "a\x00b"]], ids=["fmt", "qualify"])
-def test_a_nul_in_a_path_is_an_unreadable_file(argv):
-    """`policylog fmt $'a\\0b'` (in-process, or a path read from a file): ValueError from open()."""
+@pytest.mark.parametrize("argv", [["fmt", "a\x00b"], ["qualify", "a\x00b"], ["lint", "--witness-dir=\x00"]],
+                         ids=["fmt", "qualify", "lint"])
+def test_a_nul_in_an_argument_is_a_usage_error(argv):
+    """`policylog fmt $'a\\0b'`, `lint --witness-dir=$'\\0'` (in-process; no shell passes a NUL):
+    "internal error: ValueError: embedded null byte" from open() and mkdir()."""
     from .harness import run
 
-    result = run(argv)
-    result.assert_no_traceback()
-    assert result.code == 1 and "unreadable-file" in result.err
+    run(argv).assert_usage_error()
+
+
+def test_a_nul_in_a_path_read_from_a_file_is_an_unreadable_file():
+    from policylog.dsl.parser import parse_file
+    from policylog.engine.profiles import load_profile
+
+    with pytest.raises(PolicylogError) as raised:
+        parse_file("a\x00b.policy")
+    assert [d.code for d in raised.value.diagnostics] == ["E007"]
+    outcome = compile_rule_texts({"v.policy": VOCABULARY, "p.policy": policy("amount 1元")})
+    with pytest.raises(PolicylogError) as raised:
+        load_profile("a\x00b.yaml", outcome.rule_base)
+    assert [d.code for d in raised.value.diagnostics] == ["E307"]

@@ -19,6 +19,8 @@ The same `Program` pyDatalog runs is compiled here, rule by rule:
   one bit per check group is a column of the provision's row (per-year values through the
   row's own LEFT JOINs), and the rows that did not fire are grouped by the failing group into
   `near` rows of the awards table (`reason`, `misses`);
+- every distinct condition is computed once per row (alternatives after the DNF repeat each
+  other's checks, and identical `exists` subqueries are compiled to identical SQL);
 - stacking (`not cumulative`, `total cap`) runs as window functions in the order of
   `engine.qualify.apply_stacking`, on `stacked`: only the awards of provisions some stacking
   rule names, and within a step only the rows of its group are ranked and rewritten.
@@ -152,6 +154,7 @@ class BodyCompiler:
             if rule.head.predicate.startswith("neg@"):
                 self.neg_rules.setdefault(rule.head.predicate, []).append(rule)
         self.counter = 0
+        self.memo: dict[tuple, str] = {}
 
     def alias(self, prefix: str) -> str:
         self.counter += 1
@@ -248,9 +251,22 @@ class BodyCompiler:
 
     def subquery(self, literals: list[Literal], parent_scope: Scope,
                  preset: dict[str, Binding] | None = None, isolated: bool = False) -> str:
-        """EXISTS over the literals, or the plain condition when they need no table."""
+        """EXISTS over the literals, or the plain condition when they need no table.
+
+        The same literals over the same outer bindings give the same text (memoised), so the
+        alternatives of a provision, which repeat each other's checks after the DNF, share
+        their subqueries (see SqlCompiler.provision_sql)."""
         scope = Scope(parent_scope.pid, parent=None if isolated else parent_scope,
                       vars=dict(preset or {}))
+        names = sorted({name for lit in literals for name in _literal_vars(lit)})
+        outer = tuple((name, (b.expr, b.alias, b.kind, b.type, b.scale))
+                      for name in names if (b := scope.get(name)) is not None)
+        key = (repr(tuple(literals)), isolated, parent_scope.pid, outer)
+        if key not in self.memo:
+            self.memo[key] = self._subquery(literals, scope)
+        return self.memo[key]
+
+    def _subquery(self, literals: list[Literal], scope: Scope) -> str:
         rest, own = [], []
         for lit in literals:  # this subquery's own records are its FROM items
             if isinstance(lit, Atom) and "@" not in lit.predicate and isinstance(lit.args[0], Var) \
@@ -480,10 +496,11 @@ class AmountCompiler:
             smallest = caps[0].sql if len(caps) == 1 else f"LEAST({', '.join(c.sql for c in caps)})"
             high = smallest if high == "NULL" else f"LEAST({high}, {smallest})"
             low = f"LEAST({low}, {smallest})"
-        # A negative result pays nothing (compute_amount's last step).
+        # A negative result pays nothing (compute_amount's last step): either end below zero is
+        # raised to zero (`up to` a negative amount is 0 … 0, not 0 … −x).
         zero = as_work("0")
         low_sql = f"GREATEST({low}, {zero})"
-        high_sql = "NULL" if high == "NULL" else f"CASE WHEN ({low}) < 0 THEN GREATEST({high}, {zero}) ELSE {high} END"
+        high_sql = "NULL" if high == "NULL" else f"GREATEST({high}, {zero})"
         return low_sql, high_sql, scale
 
 
@@ -558,30 +575,44 @@ class SqlCompiler:
         reason (rows with status `near`, `reason` and `misses`)."""
         info = self.rule_base.provisions[compiled.provision]
         scope, base = self.chain_scope(compiled)
+        # Every distinct condition is one column of the inner row (c0, c1, …): the alternatives
+        # after the DNF repeat each other's checks, and a check (an EXISTS above all) is then
+        # planned and evaluated once.
+        conditions: dict[str, str] = {}
+
+        def column(sql: str) -> str:
+            return conditions.setdefault(sql, f"c{len(conditions)}")
+
+        def conjunction(parts: list[str]) -> str:
+            return "COALESCE(" + (" AND ".join(column(p) for p in parts) or "TRUE") + ", FALSE)"
+
         fired = []
         first_vars: dict[str, Binding] | None = None
         for alt in compiled.alternatives:
             alt_scope = Scope(scope.pid, top=True, vars=dict(scope.vars), sources=scope.sources,
                               lookups=scope.lookups)
-            conditions = self.body.conjuncts(self._body(compiled, alt.rule), alt_scope)
+            parts = self.body.conjuncts(self._body(compiled, alt.rule), alt_scope)
             if any(not s.left for s in alt_scope.sources):
                 raise unsupported(f"`{compiled.provision}` needs a table inside its main row")
-            fired.append(" AND ".join(f"({c})" for c in conditions) or "TRUE")
+            fired.append(conjunction(parts))
             if first_vars is None:
                 first_vars = alt_scope.vars
         n = len(compiled.scope)
         idx = self.index[compiled.provision]
+        keys_out = ["pid"] + [f"k{i + 1}" for i in range(n)]
         inner = ["s0.pid AS pid"] + [f"s{i}.id AS k{i + 1}" for i in range(n)]
-        inner += [f"COALESCE({f}, FALSE) AS f{i}" for i, f in enumerate(fired)]
+        outer = keys_out + [f"{f} AS f{i}" for i, f in enumerate(fired)]
         columns: dict[ast.Reference, str] = {}
         if info.provision.amount is not None and first_vars is not None:
             for position, (ref, var) in enumerate(compiled.reference_vars):
                 inner.append(f"{first_vars[var].expr} AS v{position}")
+                outer.append(f"v{position}")
                 columns[ref] = f"v{position}"
         near_bits = self.near_miss_bits(compiled, scope)
         if near_bits is not None:
             bits, reason = near_bits
-            inner += [f"{sql} AS {name}" for name, sql in bits]
+            outer += [f"{conjunction(parts)} AS {name}" for name, parts in bits]
+        inner += [f"{sql} AS {name}" for sql, name in conditions.items()]
         if info.provision.amount is not None:
             low, high, scale = AmountCompiler(self.rule_base, columns, compiled.provision).amount(info.provision)
             if scale + self.share_scale > MONEY_SCALE:
@@ -599,7 +630,8 @@ class SqlCompiler:
             self.award_columns, prov_idx=str(idx), subject_id=f"k{n}", **keys, alternative=alternative,
             low=low, high=high, status=status, excluded_by="CAST(NULL AS INTEGER)", adjusted="FALSE",
             reason="CAST(NULL AS VARCHAR)", misses="CAST(NULL AS BIGINT)"))
-        rows = f"SELECT {', '.join(inner)}\n  FROM {self._from(base, scope)}"
+        rows = (f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)}\n"
+                f"  FROM {self._from(base, scope)}) AS checks")
         if near_bits is None:
             return f"{award}\nFROM ({rows}) AS firing\nWHERE {where}"
         name = f"firing{idx}"
@@ -615,10 +647,11 @@ class SqlCompiler:
                 f"{award} FROM {name} WHERE {where}\nUNION ALL\n{near})")
 
     # -- near misses: every check but one holds
-    def near_miss_bits(self, compiled: CompiledProvision, scope: Scope) -> tuple[list[tuple[str, str]], str] | None:
-        """([(column, SQL)], reason): one bit per check group of each alternative, evaluated on the
-        provision's records, and SQL over those columns naming the one failing group of the first
-        alternative that misses by one (NULL if none does)."""
+    def near_miss_bits(self, compiled: CompiledProvision, scope: Scope) -> tuple[list[tuple[str, list[str]]], str] | None:
+        """([(column, conditions)], reason): one bit per check group of each alternative (the
+        conjunction of its conditions), evaluated on the provision's records, and SQL over those
+        columns naming the one failing group of the first alternative that misses by one (NULL
+        if none does)."""
         alt_units = []
         for alt in compiled.alternatives:
             units = _units(alt.checks, {var for _, var in compiled.scope})
@@ -641,8 +674,8 @@ class SqlCompiler:
         columns, cases, k = [], [], 0
         for bits in alt_units:
             names = []
-            for sql, _ in bits:
-                columns.append((f"b{k}", sql))
+            for parts, _ in bits:
+                columns.append((f"b{k}", parts))
                 names.append(f"b{k}")
                 k += 1
             failing = " + ".join(f"(NOT {n})::INTEGER" for n in names)
@@ -651,8 +684,8 @@ class SqlCompiler:
             cases.append(f"WHEN {failing} = 1 THEN {which}")
         return columns, f"CASE {' '.join(cases)} END"
 
-    def _bit(self, literals: list[Literal], scope: Scope) -> str:
-        """A check group as a boolean of the provision's row: per-year values through the row's
+    def _bit(self, literals: list[Literal], scope: Scope) -> list[str]:
+        """A check group as conditions on the provision's row: per-year values through the row's
         LEFT JOINs (shared with the firing), `exists` groups as EXISTS subqueries."""
         bit_scope = Scope(scope.pid, top=True, vars=dict(scope.vars), sources=scope.sources,
                           lookups=scope.lookups)
@@ -663,8 +696,8 @@ class SqlCompiler:
             del scope.sources[before:]
             for key in [k for k, alias in scope.lookups.items() if alias in dropped]:
                 del scope.lookups[key]
-            return self.body.subquery(literals, scope)
-        return "COALESCE(" + (" AND ".join(f"({c})" for c in conditions) or "TRUE") + ", FALSE)"
+            return [self.body.subquery(literals, scope)]
+        return conditions
 
     # -- stacking: on the table `stacked`, the awards of the provisions some stacking rule names
     def _key_expr(self, provisions: set[str], kind_of: dict[str, str]) -> str:

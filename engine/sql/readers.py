@@ -87,7 +87,8 @@ class RawSink:
         columns["parent_rid"].append(parent_rid)
         columns["pos"].append(pos)
         columns["id"].append(raw_id)
-        columns["problems"].append(problems or None)
+        # the list itself: problems found later in the record (unknown fields, shapes) land in it
+        columns["problems"].append(problems)
         return self.next_rid
 
     def value(self, rid, kind, attr, text, members=None) -> None:
@@ -131,7 +132,9 @@ class RawSink:
         self._load(con, "raw:profiles", self.profiles, {"pid": "BIGINT", "src_row": "BIGINT", "source": "VARCHAR"})
         con.execute("CREATE OR REPLACE TEMP TABLE \"raw:values_sorted\" AS SELECT * FROM \"raw:values\" ORDER BY kind, rid")
         for kind, table in self.layout.kinds.items():
-            self._load(con, f"rec:{kind}", self.records[kind], record_types)
+            records = self.records[kind]
+            records["problems"] = [problems or None for problems in records["problems"]]
+            self._load(con, f"rec:{kind}", records, record_types)
             pivots = []
             for attribute in table.attributes:
                 column = "members" if attribute.type.base == "set" else "text"

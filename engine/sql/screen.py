@@ -11,6 +11,7 @@ that one profile reproduces it.
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -90,11 +91,24 @@ class Screener:
         self.layout = StoreLayout(rule_base)
         self.compiled: CompiledSql = SqlCompiler(rule_base, self.program).compile()
         self.progress = progress or (lambda message: None)
-        self.con = duckdb.connect()
-        self.con.execute("SET preserve_insertion_order = true")
-        if threads:
-            self.con.execute(f"SET threads = {int(threads)}")
+        self.threads = threads
+        self.con = self._connect()
         self.summary = ScreenSummary()
+
+    def _connect(self):
+        con = duckdb.connect()
+        con.execute("SET preserve_insertion_order = true")
+        if self.threads:
+            con.execute(f"SET threads = {int(self.threads)}")
+        return con
+
+    def fresh(self) -> "Screener":
+        """A screener with the same compiled SQL and a new, empty database (compiling a large
+        rule base is paid once when many registers are screened one after another)."""
+        other = copy.copy(self)
+        other.con = self._connect()
+        other.summary = ScreenSummary()
+        return other
 
     # -- loading
     def load(self, path: Path) -> None:
@@ -142,7 +156,17 @@ class Screener:
         con.execute(
             "CREATE OR REPLACE TABLE profiles AS SELECT p.pid, p.source, p.src_row AS row, "
             "p.pid IN (SELECT pid FROM invalid) AS rejected FROM \"raw:profiles\" AS p")
+        self._drop_temporaries(keep={"invalid"})
         self.summary.timings["validate"] = time.perf_counter() - started
+
+    def _drop_temporaries(self, keep: set[str]) -> None:
+        """Free the memory of the raw, checked and key tables once the store is built."""
+        con = self.con
+        for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal").fetchall():
+            con.execute(f"DROP VIEW IF EXISTS temp.{quote(name)}")
+        for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall():
+            if name not in keep:
+                con.execute(f"DROP TABLE IF EXISTS temp.{quote(name)}")
 
     # -- screening
     def run(self) -> ScreenSummary:
@@ -154,6 +178,8 @@ class Screener:
         self.summary.timings["screen"] = time.perf_counter() - started
         started = time.perf_counter()
         self._summarise()
+        for table in ("awards", "stacked"):  # the near misses are counted; `screened` remains
+            con.execute(f"DROP TABLE IF EXISTS {table}")
         self.summary.timings["summary"] = time.perf_counter() - started
         return self.summary
 

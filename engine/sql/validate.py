@@ -41,8 +41,12 @@ MAX_DIGITS = 24  # integer digits of a written number; more is surely ≥ 10^18 
 MAX_FRACTION = 12  # decimal places of a written number
 NUMBER_RX = r"^\s*([+-]?)([0-9][0-9,]*(?:\.[0-9]+)?)\s*(.*?)\s*$"
 COMMA_RX = r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?"
-WS = "' \t\n\r\u000b\u000c'"
-FULL_WIDTH = ("０１２３４５６７８９．，＋－％　", "0123456789.,+-% ")
+# White space as Python's str.strip() and re's \s see it (U+00A0, U+3000, U+2003 … too), so that
+# a value exported with a no-break space reads as it does in `policylog qualify`.
+SPACES = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace())
+WS = "'" + SPACES + "'"
+# NFKC as far as numbers need it: full-width digits and signs; every white space becomes ' '
+FULL_WIDTH = ("０１２３４５６７８９．，＋－％" + SPACES, "0123456789.,+-%" + " " * len(SPACES))
 
 ERROR_COLUMNS = ("pid", "source", "row", "kind", "record", "field", "value", "code", "name", "message")
 

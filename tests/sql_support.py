@@ -80,9 +80,24 @@ def profiles(draw, rule_base, min_size=1, max_size=4, bad=False):
     return out
 
 
+_COMPILED: dict[tuple, tuple] = {}
+
+
+def _compiled(rule_base, policies):
+    """The pyDatalog engine and the compiled screener of a rule base, built once per rule base
+    (the fixed rule bases of the cross-check tests are screened hundreds of times)."""
+    key = (id(rule_base), tuple(sorted(policies or ())))
+    cached = _COMPILED.get(key)
+    if cached is None or cached[0] is not rule_base:
+        if len(_COMPILED) > 8:  # generated rule bases come and go
+            _COMPILED.clear()
+        cached = _COMPILED[key] = (rule_base, PolicyEngine(rule_base, policies), Screener(rule_base, policies))
+    return cached[1], cached[2]
+
+
 def qualify_answers(rule_base, profile_list, policies=None) -> tuple[dict, set]:
     """{(line, provision, subject path): (status, low, high, excluded_by, payers)}, rejected lines."""
-    engine = PolicyEngine(rule_base, policies)
+    engine, _ = _compiled(rule_base, policies)
     answers, rejected = {}, set()
     from policylog.dsl.diagnostics import PolicylogError
 
@@ -103,10 +118,16 @@ def qualify_answers(rule_base, profile_list, policies=None) -> tuple[dict, set]:
     return answers, rejected
 
 
-def screen_answers(rule_base, profile_list, tmp: Path, policies=None) -> tuple[dict, set, Screener]:
+def write_jsonl(profile_list, tmp: Path) -> Path:
     path = tmp / "register.jsonl"
     path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in profile_list), encoding="utf-8")
-    screener = Screener(rule_base, policies)
+    return path
+
+
+def screen_answers(rule_base, profile_list, tmp: Path, policies=None, write=write_jsonl) -> tuple[dict, set, Screener]:
+    """Screen the profiles as one register, written by `write` (JSON lines by default)."""
+    path = write(profile_list, tmp)
+    screener = _compiled(rule_base, policies)[1].fresh()
     screener.screen(path)
     answers = {}
     for row in screener.rows():
@@ -133,9 +154,9 @@ def normalise(answers: dict) -> dict:
     return out
 
 
-def assert_backends_agree(rule_base, profile_list, tmp: Path, policies=None) -> Screener:
+def assert_backends_agree(rule_base, profile_list, tmp: Path, policies=None, write=write_jsonl) -> Screener:
     expected, rejected_q = qualify_answers(rule_base, profile_list, policies)
-    actual, rejected_s, screener = screen_answers(rule_base, profile_list, tmp, policies)
+    actual, rejected_s, screener = screen_answers(rule_base, profile_list, tmp, policies, write)
     assert rejected_s == rejected_q, f"rejected: qualify {rejected_q}, screen {rejected_s}"
     expected, actual = normalise(expected), normalise(actual)
     missing = {k: v for k, v in expected.items() if actual.get(k) != v}

@@ -8,6 +8,9 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
+
+from ..dsl.diagnostics import PolicylogError, error
 from ..engine.sql.screen import FORMATS, Screener
 from .common import (EXIT_OK, UsageError, add_diagnostics_format, add_policy_argument,
                      add_rules_argument, guarded, load_rules, select_policies)
@@ -62,6 +65,12 @@ def _format(out: Path, given: str | None) -> str:
     return {"csv": "csv", "jsonl": "jsonl", "ndjson": "jsonl", "json": "jsonl"}.get(suffix, "parquet")
 
 
+def _unwritable(what: str, exc: Exception) -> PolicylogError:
+    """`--out` names a directory, a missing folder, a file without permission: exit 1, no traceback."""
+    reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+    return PolicylogError([error("E330", "unwritable-file", f"cannot write {what}: {reason}", None)])
+
+
 def run(args, sources) -> int:
     path = Path(args.profiles)
     if not path.exists():
@@ -69,6 +78,11 @@ def run(args, sources) -> int:
     rule_base = load_rules(args.rules, sources)
     policies = select_policies(rule_base, args.policy)
     out = Path(args.out)
+    for option, value in (("--out", args.out), ("--errors", args.errors), ("--summary", args.summary)):
+        if value is not None and not Path(value).name:  # `--out ""`, `--out .`: no file to write
+            raise UsageError(f"`{option} {value}` names no file")
+    if args.threads is not None and args.threads < 0:
+        raise UsageError(f"`--threads {args.threads}`: the number of threads is not negative")
     errors = Path(args.errors) if args.errors else out.with_name(out.name + ".errors.csv")
     summary_path = Path(args.summary) if args.summary else out.with_name(out.name + ".summary.json")
     progress = Progress(sys.stderr.isatty() and not args.quiet and not os.environ.get("CI"))
@@ -76,12 +90,18 @@ def run(args, sources) -> int:
     try:
         screener.con.execute(f"SET enable_progress_bar = {'true' if progress.enabled else 'false'}")
         summary = screener.screen(path)
-        screener.write(out, _format(out, args.format), errors)
+        try:
+            screener.write(out, _format(out, args.format), errors)
+        except (OSError, duckdb.Error) as exc:  # a directory, a missing folder, no permission
+            raise _unwritable(f"the awards or the errors (`{out}`, `{errors}`)", exc) from None
     finally:
         progress.done()
     data = summary.to_json()
     data["output"] = {"awards": str(out), "errors": str(errors)}
-    summary_path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    try:
+        summary_path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise _unwritable(f"the summary `{summary_path}`", exc) from None
     screener.close()
     if not args.quiet:
         sys.stdout.write(render_summary(data))

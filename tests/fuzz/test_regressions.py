@@ -310,3 +310,24 @@ def test_a_nul_in_a_path_read_from_a_file_is_an_unreadable_file():
     with pytest.raises(PolicylogError) as raised:
         load_profile("a\x00b.yaml", outcome.rule_base)
     assert [d.code for d in raised.value.diagnostics] == ["E307"]
+
+
+@pytest.mark.parametrize("extra, code", [
+    (["--out="], 2),                                    # ValueError: PosixPath('.') has an empty name
+    (["--out", "out.jsonl", "--threads", "-3"], 2),     # duckdb SyntaxException
+    (["--out", "{tmp}"], 1),                            # duckdb IOException: the path is a directory
+    (["--out", "{tmp}/missing/out.jsonl"], 1),          # duckdb IOException: no such folder
+    (["--out", "out.jsonl", "--summary", "{tmp}"], 1),  # IsADirectoryError
+], ids=["empty-out", "negative-threads", "out-is-a-directory", "missing-folder", "summary-is-a-directory"])
+def test_screen_output_options(extra, code, tmp_path, monkeypatch):
+    """`policylog screen REGISTER --out=` and friends ended in internal errors."""
+    from ..conftest import FIXTURES
+    from .harness import SUBCOMMANDS_NOW, run
+
+    if "screen" not in SUBCOMMANDS_NOW:
+        pytest.skip("no screen subcommand")
+    monkeypatch.chdir(tmp_path)
+    argv = ["screen", str(FIXTURES / "profiles"), "--rules", str(FIXTURES / "core"), "--quiet"]
+    result = run(argv + [a.replace("{tmp}", str(tmp_path)) for a in extra])
+    result.assert_no_traceback()
+    assert result.code == code, result

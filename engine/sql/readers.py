@@ -120,6 +120,13 @@ class RawSink:
             cols = ", ".join(f"{quote(n)} {types[n]}" for n in names)
             con.execute(f"CREATE OR REPLACE TEMP TABLE {quote(name)} ({cols})")
 
+    def present(self) -> dict[str, set[str]]:
+        """The attributes (one value per record) given anywhere in the register, by kind."""
+        found: dict[str, set[str]] = {kind: set() for kind in self.layout.kinds}
+        for kind, attr in set(zip(self.values["kind"], self.values["attr"])):
+            found[kind].add(attr)
+        return found
+
     def flush(self, con) -> None:
         """Create raw:K, raw:K@a and raw:profiles from the collected columns."""
         record_types = {"rid": "BIGINT", "pid": "BIGINT", "src_row": "BIGINT", "parent_rid": "BIGINT",
@@ -421,8 +428,9 @@ def numbered_source(con, kind: str, scan: str) -> str:
 
 
 def read_tables(con, rule_base: RuleBase, layout: StoreLayout, root: str, scans: dict[str, str],
-                sources: dict[str, str]) -> None:
-    """CSV/Parquet/DuckDB tables → raw:K views of text (children of the root kind only).
+                sources: dict[str, str]) -> dict[str, set[str]]:
+    """CSV/Parquet/DuckDB tables → raw:K views of text (children of the root kind only); returns
+    the attributes (one value per record) that have a column, by kind.
 
     Nothing wide is copied: `raw:K` is a view over the file (a CSV is numbered into one table
     first); only narrow keys are stored: the root ids (`ids:K`) and, per child row, its profile
@@ -436,6 +444,7 @@ def read_tables(con, rule_base: RuleBase, layout: StoreLayout, root: str, scans:
         if kind not in scans:
             scans[kind] = None  # type: ignore[assignment]
     con.execute("CREATE OR REPLACE TEMP TABLE \"raw:profiles\" (pid BIGINT, src_row BIGINT, source VARCHAR)")
+    present: dict[str, set[str]] = {}
     for kind, scan in sorted(scans.items(), key=lambda item: item[0] != root):
         table = layout.kinds[kind]
         attribute_columns = []
@@ -453,6 +462,7 @@ def read_tables(con, rule_base: RuleBase, layout: StoreLayout, root: str, scans:
         id_expr = f"NULLIF(trim(CAST(s.{quote(id_col.source)} AS VARCHAR)), '')" if id_col else "CAST(NULL AS VARCHAR)"
         select = {a.name: (f"CAST(NULL AS VARCHAR[])" if a.type.base == "set" else "CAST(NULL AS VARCHAR)")
                   for a in table.attributes}
+        present[kind] = {c.attribute.name for c in columns if c.role == "attribute" and not c.attribute.per_year}
         for column in columns:
             if column.role == "attribute" and not column.attribute.per_year:
                 col_type = types[column.source]
@@ -502,3 +512,4 @@ def read_tables(con, rule_base: RuleBase, layout: StoreLayout, root: str, scans:
                 parts.append(f"SELECT 0::BIGINT AS rid, 0::BIGINT AS src_row, '' AS year_text, {value} WHERE FALSE")
             con.execute(f"CREATE OR REPLACE TEMP TABLE {quote(raw_year_table(attribute))} AS "
                         + " UNION ALL ".join(parts))
+    return present

@@ -114,8 +114,9 @@ class Screener:
     def load(self, path: Path) -> None:
         started = time.perf_counter()
         con = self.con
-        for statement in self.layout.create_statements():
-            con.execute(statement)
+        for table in self.layout.kinds.values():  # the kinds' tables come from validation
+            for statement in self.layout.year_statements(table):
+                con.execute(statement)
         con.execute("CREATE OR REPLACE TABLE errors (" + ", ".join(
             f"{c} {'BIGINT' if c in ('pid', 'row') else 'VARCHAR'}" for c in ERROR_COLUMNS) + ")")
         kind = input_kind(path)
@@ -127,11 +128,12 @@ class Screener:
             reader = read_jsonl if kind == "jsonl" else read_profile_dir
             reader(path, self.rule_base, sink, lambda n: self.progress(f"reading {path}: {n:,} profiles"))
             sink.flush(con)
+            present = sink.present()
             sources = {k: str(path) for k in self.layout.kinds}
         elif kind == "tables":
             root, scans = find_tables(path, self.rule_base)
             sources = {k: scan.split("'")[1] for k, scan in scans.items()}
-            read_tables(con, self.rule_base, self.layout, root, scans, sources)
+            present = read_tables(con, self.rule_base, self.layout, root, scans, sources)
         else:
             con.execute(f"ATTACH {literal(str(path))} AS register (READ_ONLY)")
             tables = {r[0] for r in con.execute(
@@ -142,11 +144,11 @@ class Screener:
                                             f"a subject kind ({', '.join(self.rule_base.root_kinds)})", None)])
             scans = {k: f"register.main.{quote(k)}" for k in self.layout.kinds if k in tables}
             sources = {k: f"{path}:{k}" for k in scans}
-            read_tables(con, self.rule_base, self.layout, root, scans, sources)
+            present = read_tables(con, self.rule_base, self.layout, root, scans, sources)
         self.summary.timings["read"] = time.perf_counter() - started
         started = time.perf_counter()
         self.progress("validating")
-        validator = Validator(self.rule_base, self.layout)
+        validator = Validator(self.rule_base, self.layout, present)
         # errors found while reading (not JSON, wrong shape) come first
         if sink is not None and sink.profile_errors:
             con.executemany("INSERT INTO errors VALUES (?, ?, ?, ?, NULL, '', '', ?, ?, ?)",

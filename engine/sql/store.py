@@ -16,6 +16,10 @@ kind within one profile, so (pid, id) is a record's key. A profile has exactly o
 root kind, so for a root record (and its children's `parent`, and its per-year rows) pid alone
 is the key; the compiled SQL relies on this. Quantities are stored in base units
 (元, 吨, 吨标准煤) as DECIMAL(38, 6): exact, no floating point.
+
+`policylog screen` stores only the attributes a register gives: "data:项目" holds those columns,
+and the view "项目" adds every other attribute as a typed NULL, so the compiled SQL sees the full
+layout while memory holds only what was read (and DuckDB folds the NULL columns away).
 """
 
 from __future__ import annotations
@@ -94,8 +98,13 @@ class StoreLayout:
                 columns.append("parent VARCHAR NOT NULL")
             columns += [f"{quote(a.name)} {sql_type(a)}" for a in table.attributes]
             statements.append(f"CREATE OR REPLACE TABLE {quote(table.name)} ({', '.join(columns)})")
-            for attribute in table.per_year:
-                value = "member VARCHAR" if attribute.type.base == "set" else f"value {sql_type(attribute)}"
-                statements.append(f"CREATE OR REPLACE TABLE {quote(self.year_table(attribute))} "
-                                  f"(pid BIGINT NOT NULL, id VARCHAR NOT NULL, year INTEGER NOT NULL, {value})")
+            statements += self.year_statements(table)
+        return statements
+
+    def year_statements(self, table: KindTable) -> list[str]:
+        statements = []
+        for attribute in table.per_year:
+            value = "member VARCHAR" if attribute.type.base == "set" else f"value {sql_type(attribute)}"
+            statements.append(f"CREATE OR REPLACE TABLE {quote(self.year_table(attribute))} "
+                              f"(pid BIGINT NOT NULL, id VARCHAR NOT NULL, year INTEGER NOT NULL, {value})")
         return statements

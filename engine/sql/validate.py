@@ -72,9 +72,10 @@ def err(code: str, name: str, message_sql: str) -> str:
 
 
 class Validator:
-    def __init__(self, rule_base: RuleBase, layout: StoreLayout):
+    def __init__(self, rule_base: RuleBase, layout: StoreLayout, present: dict[str, set[str]] | None = None):
         self.rule_base = rule_base
         self.layout = layout
+        self.present = present  # attributes the register gives, by kind (None: all of them)
         units = rule_base.units
         self.all_units = sorted(units.names())
 
@@ -288,12 +289,21 @@ class Validator:
             id_error = err("E304", "wrong-type", literal("an `id` is a non-empty text or number"))
         return resolved, id_error
 
+    def given(self, kind: str, table) -> list[tuple[int, Attribute]]:
+        """(position, attribute) of the attributes the register gives for this kind."""
+        names = None if self.present is None else self.present.get(kind, set())
+        return [(i, a) for i, a in enumerate(table.attributes) if names is None or a.name in names]
+
     def fast_statement(self, kind: str, table) -> str:
         """chk:K with every value typed by the fast path; `slow_cols` lists the attributes (by
         position) a state-1 record needs the full parse for."""
         resolved, _ = self.resolved_id(kind, table)
-        inner, middle, columns, bad = ["*"], ["*"], [], []
-        for i, attribute in enumerate(table.attributes):
+        # trimming every id with the whole white-space set is slow; most ids have none at either end
+        codes = ", ".join(str(ord(ch)) for ch in SPACES)
+        resolved = (f"CASE WHEN r.id <> '' AND ascii(r.id) NOT IN ({codes}) AND ascii(right(r.id, 1)) "
+                    f"NOT IN ({codes}) THEN r.id ELSE {resolved} END")
+        inner, middle, columns, bad = ["*"], ["*", "resolved IS NULL AS id_missing"], [], []
+        for i, attribute in self.given(kind, table):
             col = quote(attribute.name)
             value = self.fast_value(attribute, col)
             if value is None:
@@ -304,15 +314,16 @@ class Validator:
             columns.append(f"r.{fv} AS {col}")
             bad.append(quote(f"bad{i}"))
         slow = " OR ".join(["r.problems IS NOT NULL", "r.id_missing"] + [f"r.{b}" for b in bad])
-        which = ("list_filter([" + ", ".join(f"CASE WHEN r.{b} THEN {i} END" for i, b in enumerate(bad))
+        positions = [i for i, _ in self.given(kind, table)]
+        which = ("list_filter([" + ", ".join(f"CASE WHEN r.{b} THEN {i} END" for i, b in zip(positions, bad))
                  + "], lambda i: i IS NOT NULL)") if bad else "[]"
         return (f"CREATE OR REPLACE TEMP TABLE {quote('chk:' + kind)} AS\n"
                 f"SELECT r.rid, r.pid, r.src_row, r.parent_rid, r.resolved AS id,\n  "
                 + ",\n  ".join(columns + ["CAST(NULL AS VARCHAR[]) AS errs",
                                            f"CAST(CASE WHEN {slow} THEN 1 ELSE 0 END AS TINYINT) AS state",
                                            f"CASE WHEN {slow} THEN CAST({which} AS INTEGER[]) END AS slow_cols"])
-                + f"\nFROM (SELECT {', '.join(middle)} FROM (SELECT {', '.join(inner)}, {resolved} AS resolved, "
-                f"({resolved}) IS NULL AS id_missing FROM {quote(raw_table(kind))} AS r)) AS r")
+                + f"\nFROM (SELECT {', '.join(middle)} FROM (SELECT {', '.join(inner)}, {resolved} AS resolved "
+                f"FROM {quote(raw_table(kind))} AS r)) AS r")
 
     def slow_statements(self, kind: str, table, failing: list[int]) -> list[str]:
         """The full parse of the state-1 records, for the failing columns: their values and
@@ -449,17 +460,25 @@ class Validator:
         ]
 
     def store_statements(self) -> list[str]:
+        """The typed store: per kind a table "data:K" of the attributes given and a view "K"
+        with the full layout (store.py); the per-year tables."""
         out = []
         for kind, table in self.layout.kinds.items():
             chk = quote("chk:" + kind)
+            given = {a.name for _, a in self.given(kind, table)}
             columns = ["c.pid", "c.id"]
             join = ""
             if table.parent is not None:
-                columns.append("p.id")
+                columns.append("p.id AS parent")
                 join = f" JOIN {quote('chk:' + table.parent)} AS p ON p.rid = c.parent_rid AND p.state <> 1"
-            columns += [f"c.{quote(a.name)}" for a in table.attributes]
-            out.append(f"INSERT INTO {quote(kind)} SELECT {', '.join(columns)} FROM {chk} AS c{join} "
+            columns += [f"c.{quote(a.name)}" for a in table.attributes if a.name in given]
+            out.append(f"CREATE OR REPLACE TABLE {quote('data:' + kind)} AS SELECT {', '.join(columns)} "
+                       f"FROM {chk} AS c{join} "
                        f"WHERE c.state <> 1 AND c.pid IS NOT NULL AND c.pid NOT IN (SELECT pid FROM invalid)")
+            view = ["pid", "id"] + (["parent"] if table.parent is not None else [])
+            view += [quote(a.name) if a.name in given else f"CAST(NULL AS {sql_type(a)}) AS {quote(a.name)}"
+                     for a in table.attributes]
+            out.append(f"CREATE OR REPLACE VIEW {quote(kind)} AS SELECT {', '.join(view)} FROM {quote('data:' + kind)}")
             for attribute in table.per_year:
                 ychk = quote(f"chk:{attribute.kind}@{attribute.name}")
                 value = "y.member" if attribute.type.base == "set" else "y.value"

@@ -43,6 +43,13 @@ def machine() -> dict:
             "duckdb": duckdb.__version__, "system": platform.platform()}
 
 
+def load_average() -> float:
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return -1.0
+
+
 def screen_once(register: Path, out: Path) -> tuple[float, float]:
     started = time.perf_counter()
     code = ("import resource, sys; from policylog.cli import main; rc = main(sys.argv[1:]); "
@@ -92,8 +99,9 @@ def main() -> None:
         for size in args.sizes:
             register = tmp / f"register{size}"
             counts = generate(size, register, "parquet")
-            times, peaks = [], []
+            times, peaks, loads = [], [], []
             for _ in range(args.runs):
+                loads.append(load_average())  # the 1-minute load before the run: was the machine shared?
                 elapsed, peak = screen_once(register, tmp / "awards.parquet")
                 times.append(elapsed)
                 peaks.append(peak)
@@ -101,6 +109,7 @@ def main() -> None:
             report["sizes"][size] = {"records": counts, "runs": [round(t, 2) for t in times],
                                      "median_seconds": round(median, 2),
                                      "peak_rss_mib": round(max(peaks)),
+                                     "load_before_runs": loads,
                                      "pydatalog_extrapolated_seconds": round(per_profile * size, 1),
                                      "speedup": round(per_profile * size / median)}
             print(json.dumps({size: report["sizes"][size]}, ensure_ascii=False), flush=True)

@@ -516,9 +516,20 @@ class CompiledSql:
     final: str  # CREATE TABLE screened: the awards with names, paths and payer columns
     near_misses: str  # SELECT provision, reason, near_misses
     payers: tuple[str, ...]
+    chains: dict[str, tuple[str, ...]] = field(default_factory=dict)  # provision → kinds of its records
+    empty_awards: str = ""  # the awards table with no row
 
-    def statements(self) -> list[str]:
-        return [self.awards] + [s for _, s in self.stacking] + [self.final]
+    def statements(self, kinds: set[str] | None = None) -> list[str]:
+        """The statements in order; with `kinds` (the kinds that have records), the awards
+        statement leaves out the provisions over a kind without records: they award nothing."""
+        return [self.awards_statement(kinds)] + [s for _, s in self.stacking] + [self.final]
+
+    def awards_statement(self, kinds: set[str] | None = None) -> str:
+        if kinds is None:
+            return self.awards
+        selects = [sql for provision, sql in self.provisions if set(self.chains.get(provision, ())) <= kinds]
+        union = "\nUNION ALL\n".join(selects) if selects else self.empty_awards
+        return f"CREATE OR REPLACE TABLE awards AS\n{union}"
 
 
 def award_columns(columns: tuple[str, ...], **replacements: str) -> str:
@@ -776,8 +787,8 @@ class SqlCompiler:
                      low=f"CAST(NULL AS {MONEY_TYPE})", high=f"CAST(NULL AS {MONEY_TYPE})",
                      excluded_by="CAST(NULL AS INTEGER)", adjusted="FALSE", reason="CAST(NULL AS VARCHAR)",
                      misses="CAST(NULL AS BIGINT)", **{f"k{i + 1}": "CAST(NULL AS VARCHAR)" for i in range(self.depth)})
-        union = "\nUNION ALL\n".join(sql for _, sql in provisions) if provisions else (
-            "SELECT * FROM (SELECT " + award_columns(self.award_columns, **empty) + ") WHERE FALSE")
+        empty_awards = "SELECT * FROM (SELECT " + award_columns(self.award_columns, **empty) + ") WHERE FALSE"
+        union = "\nUNION ALL\n".join(sql for _, sql in provisions) if provisions else empty_awards
         awards = f"CREATE OR REPLACE TABLE awards AS\n{union}"
         steps, members = [], set()
         for policy in self.rule_base.policies.values():
@@ -820,7 +831,8 @@ class SqlCompiler:
         near = (f"SELECT m.provision, a.reason, sum(a.misses) AS near_misses FROM awards AS a "
                 f"JOIN ({meta}) AS m ON m.prov_idx = a.prov_idx WHERE a.status = 'near' "
                 f"GROUP BY a.prov_idx, m.provision, a.reason ORDER BY a.prov_idx, a.reason")
-        return CompiledSql(provisions, awards, stacking, final, near, payers)
+        chains = {c.provision: tuple(kind for kind, _ in c.scope) for c in self.program.provisions}
+        return CompiledSql(provisions, awards, stacking, final, near, payers, chains, empty_awards)
 
     def provision_table(self, payers: tuple[str, ...] = ()) -> str:
         """One row per provision: its index, names, the kinds of its chain (`p1` '企业:',

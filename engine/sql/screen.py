@@ -175,7 +175,9 @@ class Screener:
         started = time.perf_counter()
         con = self.con
         self.progress("screening")
-        for statement in self.compiled.statements():
+        kinds = {kind for kind in self.layout.kinds
+                 if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {quote('data:' + kind)} LIMIT 1)").fetchone()[0]}
+        for statement in self.compiled.statements(kinds):
             con.execute(statement)
         self.summary.timings["screen"] = time.perf_counter() - started
         started = time.perf_counter()

@@ -2,7 +2,6 @@
 validates against the official schema, witness files that `policylog qualify` reproduces."""
 
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest

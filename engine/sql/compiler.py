@@ -34,11 +34,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ...dsl import ast
-from ...dsl.checker import ProvisionInfo, RuleBase
+from ...dsl.checker import RuleBase
 from ...dsl.diagnostics import PolicylogError, error
 from ...dsl.printer import print_expr
 from ..ir import (Arith, Atom, Check, CompiledProvision, Comparison, Const, Literal, Negation,
-                  Program, Rule, Term, Var, subject_predicate)
+                  Program, Rule, Term, Var)
 from .store import MONEY_SCALE, MONEY_TYPE, NUMBER_SCALE, StoreLayout, literal, quote
 
 DIALECTS = ("duckdb", "spark", "trino")
@@ -762,7 +762,7 @@ class SqlCompiler:
         group = f"PARTITION BY pid, {key}"
         before = f"({group} ORDER BY prov_idx, subject_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
         changed = (
-            f"SELECT " + award_columns(
+            "SELECT " + award_columns(
                 self.award_columns,
                 low="CASE WHEN applies THEN LEAST(low, granted) ELSE low END",
                 high="CASE WHEN applies THEN granted ELSE high END",

@@ -198,7 +198,7 @@ class ProfileFlattener:
             if key in body:
                 text = _text(body[key])
                 if text is None or not text.strip():
-                    problems.append(f"id||E304|wrong-type|an `id` is a non-empty text or number")
+                    problems.append("id||E304|wrong-type|an `id` is a non-empty text or number")
                     raw_id = ""
                 else:
                     raw_id = text
@@ -460,7 +460,7 @@ def read_tables(con, rule_base: RuleBase, layout: StoreLayout, root: str, scans:
         id_col = next((c for c in columns if c.role == "id"), None)
         parent_col = next((c for c in columns if c.role == "parent"), None)
         id_expr = f"NULLIF(trim(CAST(s.{quote(id_col.source)} AS VARCHAR)), '')" if id_col else "CAST(NULL AS VARCHAR)"
-        select = {a.name: (f"CAST(NULL AS VARCHAR[])" if a.type.base == "set" else "CAST(NULL AS VARCHAR)")
+        select = {a.name: ("CAST(NULL AS VARCHAR[])" if a.type.base == "set" else "CAST(NULL AS VARCHAR)")
                   for a in table.attributes}
         present[kind] = {c.attribute.name for c in columns if c.role == "attribute" and not c.attribute.per_year}
         for column in columns:

@@ -166,3 +166,37 @@ def assert_backends_agree(rule_base, profile_list, tmp: Path, policies=None, wri
     summary = screener.summary
     assert summary.read == len(profile_list) == summary.screened + summary.rejected
     return screener
+
+
+def assert_rows_reproduced(rule_base, register: Path, screener: Screener, policies=None) -> None:
+    """Every profile of the screened register, taken out of it by row (`qualify --row N`,
+    `explain --row N`), is rejected exactly when screening rejected it, and otherwise gets
+    exactly the awards screening wrote for that row."""
+    from policylog.dsl.diagnostics import PolicylogError
+    from policylog.engine.sql.extract import profile_text_from_register
+
+    engine, _ = _compiled(rule_base, policies)
+    screened: dict[int, dict] = {}
+    for row in screener.rows():
+        payers = {p: (_norm(row[f"payer_{p}_low"]), _norm(row[f"payer_{p}_high"]))
+                  for p in screener.compiled.payers if row[f"payer_{p}_low"] is not None}
+        screened.setdefault(row["profile_row"], {})[(row["provision"], row["subject_path"])] = (
+            row["status"], _norm(row["amount_low"]), _norm(row["amount_high"]), row["excluded_by"], payers)
+    for number, rejected in screener.con.execute("SELECT row, rejected FROM profiles ORDER BY row").fetchall():
+        try:
+            text, name = profile_text_from_register(register, rule_base, number)
+            profile = load_profile_text(text, rule_base, name)
+        except PolicylogError as exc:
+            assert rejected, f"row {number}: screened, but taken out of the register it is invalid: " \
+                f"{[d.message for d in exc.diagnostics]}"
+            continue
+        assert not rejected, f"row {number}: rejected by screening, valid when taken out:\n{text}"
+        expected = {}
+        for award in engine.qualify(profile).awards:
+            path = " / ".join(f"{k}:{i}" for k, i in award.subjects)
+            status = "informational" if award.amount is None else ("excluded" if award.excluded_by else "paid")
+            amount = award.amount
+            payers = {p: (_norm(m.low), _norm(m.high)) for p, m in award.payers} if amount is not None else {}
+            expected[(award.provision, path)] = (status, _norm(amount.low) if amount else None,
+                                                 _norm(amount.high) if amount else None, award.excluded_by, payers)
+        assert expected == screened.get(number, {}), f"row {number}:\n{text}"

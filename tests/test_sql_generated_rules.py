@@ -28,7 +28,7 @@ from policylog.dsl.diagnostics import PolicylogError, has_errors
 from policylog.dsl.parser import parse_text
 
 from .conftest import FIXTURES
-from .sql_support import assert_backends_agree
+from .sql_support import assert_backends_agree, assert_rows_reproduced
 
 VOCABULARY = FIXTURES / "sqlgen" / "vocabulary.policy"
 _VOCABULARY_MODULE = []
@@ -388,7 +388,9 @@ def write_tables(fmt: str):
 def test_generated_rules_both_backends_agree(policy, batch, only):
     rule_base = rule_base_from(policy)
     with tempfile.TemporaryDirectory() as tmp:  # `only`: screen one policy list (--policy)
-        assert_backends_agree(rule_base, batch, Path(tmp), {only} if only else None)
+        policies = {only} if only else None
+        screener = assert_backends_agree(rule_base, batch, Path(tmp), policies)
+        assert_rows_reproduced(rule_base, Path(tmp) / "register.jsonl", screener, policies)
 
 
 @settings(max_examples=100, deadline=None)
@@ -405,7 +407,9 @@ def test_generated_rules_on_tables(policy, batch, fmt):
     """The same, with the register given as CSV or Parquet tables (the readers of the benchmark)."""
     rule_base = rule_base_from(policy)
     with tempfile.TemporaryDirectory() as tmp:
-        assert_backends_agree(rule_base, batch, Path(tmp), write=write_tables(fmt))
+        screener = assert_backends_agree(rule_base, batch, Path(tmp), write=write_tables(fmt))
+        # and each row taken back out of the tables (`explain --row N`) gets the same answers
+        assert_rows_reproduced(rule_base, Path(tmp) / "tables", screener)
 
 
 # ---- what the property found (kept as plain examples) ------------------------------------------

@@ -416,6 +416,25 @@ def find_tables(path: Path, rule_base: RuleBase) -> tuple[str, dict[str, str]]:
     return root, scans
 
 
+def attach_database(con, path: Path, rule_base: RuleBase) -> tuple[str, dict[str, str], dict[str, str]]:
+    """(root kind, kind → table, kind → source label) for a DuckDB database of kind tables."""
+    try:
+        con.execute(f"ATTACH {literal(str(path))} AS register (READ_ONLY)")
+    except Exception as exc:  # duckdb.Error: not a database, locked, unreadable
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise PolicylogError([error("E307", "unreadable-file", f"cannot open `{path}` as a DuckDB "
+                                    f"database: {reason}", None)]) from None
+    tables = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'register'").fetchall()}
+    root = next((k for k in rule_base.root_kinds if k in tables), None)
+    if root is None:
+        raise PolicylogError([error("E342", "no-root-table", f"`{path}` has no table named after "
+                                    f"a subject kind ({', '.join(rule_base.root_kinds)})", None)])
+    scans = {k: f"register.main.{quote(k)}" for k in rule_base.kinds if k in tables}
+    sources = {k: f"{path}:{k}" for k in scans}
+    return root, scans, sources
+
+
 def numbered_source(con, kind: str, scan: str) -> str:
     """The scan as a relation with `src_row`, the 1-based row in its file. A Parquet file is read
     in place (its own row numbers); anything else is copied once into a numbered table."""

@@ -24,8 +24,8 @@ from ...dsl.checker import RuleBase
 from ...dsl.diagnostics import PolicylogError, error
 from ..compiler import compile_rule_base
 from .compiler import CompiledSql, SqlCompiler
-from .readers import (PROFILE_SUFFIXES, TABLE_SUFFIXES, ProfileFlattener, RawSink, find_tables,
-                      read_jsonl, read_profile_dir, read_tables)
+from .readers import (PROFILE_SUFFIXES, TABLE_SUFFIXES, ProfileFlattener, RawSink, attach_database,
+                      find_tables, read_jsonl, read_profile_dir, read_tables)
 from .store import StoreLayout, literal, quote
 from .validate import ERROR_COLUMNS, Validator
 
@@ -135,15 +135,7 @@ class Screener:
             sources = {k: scan.split("'")[1] for k, scan in scans.items()}
             present = read_tables(con, self.rule_base, self.layout, root, scans, sources)
         else:
-            con.execute(f"ATTACH {literal(str(path))} AS register (READ_ONLY)")
-            tables = {r[0] for r in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'register'").fetchall()}
-            root = next((k for k in self.rule_base.root_kinds if k in tables), None)
-            if root is None:
-                raise PolicylogError([error("E342", "no-root-table", f"`{path}` has no table named after "
-                                            f"a subject kind ({', '.join(self.rule_base.root_kinds)})", None)])
-            scans = {k: f"register.main.{quote(k)}" for k in self.layout.kinds if k in tables}
-            sources = {k: f"{path}:{k}" for k in scans}
+            root, scans, sources = attach_database(con, path, self.rule_base)
             present = read_tables(con, self.rule_base, self.layout, root, scans, sources)
         self.summary.timings["read"] = time.perf_counter() - started
         started = time.perf_counter()

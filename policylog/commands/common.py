@@ -11,6 +11,7 @@ from typing import Callable
 from ..dsl.checker import RuleBase
 from ..dsl.diagnostics import Diagnostic, PolicylogError, SourceCache, render_all
 from ..dsl.loader import load_rule_base
+from ..engine.profiles import Profile, load_profile, load_profile_text
 
 EXIT_OK, EXIT_INPUT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -23,6 +24,31 @@ def add_rules_argument(parser: argparse.ArgumentParser) -> None:
 def add_policy_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--policy", metavar="ID", action="append", default=None,
                         help="only this policy (repeatable), e.g. nmg2026")
+
+
+def add_profile_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("profile", metavar="PROFILE",
+                        help="a profile file (.yaml, .yml or .json); with --row, a register as "
+                             "`policylog screen` reads it")
+    parser.add_argument("--row", metavar="N", type=row_number, default=None,
+                        help="the profile at row (line) N of the register PROFILE: an awards row's "
+                             "`profile_source` and `profile_row`")
+
+
+def row_number(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a row number (1, 2, …)")
+    return int(text)
+
+
+def load_profile_argument(args: argparse.Namespace, rule_base: RuleBase, sources: SourceCache) -> Profile:
+    """The profile named on the command line: a file, or one row of a register (`--row`)."""
+    if args.row is None:
+        return load_profile(args.profile, rule_base, sources)
+    from ..engine.sql.extract import profile_text_from_register  # DuckDB only when asked for
+
+    text, name = profile_text_from_register(Path(args.profile), rule_base, args.row)
+    return load_profile_text(text, rule_base, name, sources)
 
 
 def report(diagnostics, sources: SourceCache, fmt: str = "text", stream=None) -> None:

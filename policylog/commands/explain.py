@@ -14,10 +14,9 @@ from ..dsl.checker import did_you_mean
 from ..engine.explain import Explainer
 from ..engine.explain_render import (explanation_to_json, render_explanation_markdown,
                                      render_explanation_text)
-from ..engine.profiles import load_profile
 from ..engine.qualify import PolicyEngine
 from ..engine.render import dumps
-from .common import (EXIT_OK, UsageError, add_diagnostics_format, add_policy_argument,
+from .common import (add_profile_argument, load_profile_argument, EXIT_OK, UsageError, add_diagnostics_format, add_policy_argument,
                      add_rules_argument, guarded, load_rules, select_policies)
 
 
@@ -27,7 +26,7 @@ def add_parser(subparsers) -> None:
         description="Explain one provision for one profile: the derivation tree of each award, "
                     "or each condition's status, the gap, and the smallest change that would make "
                     "it apply (proven by re-evaluating the changed profile).")
-    parser.add_argument("profile", metavar="PROFILE", help="a profile file (.yaml, .yml or .json)")
+    add_profile_argument(parser)
     parser.add_argument("provision", metavar="PROVISION",
                         help="a provision id (nmg2026.1.3), or a clause id for all its provisions")
     add_rules_argument(parser)
@@ -75,7 +74,7 @@ def run(args, sources) -> int:
     policies = select_policies(rule_base, args.policy)
     engine = PolicyEngine(rule_base, policies)
     ids = provision_ids(rule_base, engine, args.provision)
-    profile = load_profile(args.profile, rule_base, sources)
+    profile = load_profile_argument(args, rule_base, sources)
     if args.record is not None:
         kinds = {rule_base.provisions[pid].subject for pid in ids}
         records = [r.id for r in profile.records if r.kind in kinds]

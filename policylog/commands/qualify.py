@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from ..engine.profiles import load_profile
 from ..engine.qualify import PolicyEngine
 from ..engine.render import dumps, render_text, result_to_json
-from .common import (EXIT_OK, add_diagnostics_format, add_policy_argument, add_rules_argument,
+from .common import (add_profile_argument, load_profile_argument, EXIT_OK, add_diagnostics_format, add_policy_argument, add_rules_argument,
                      guarded, load_rules, select_policies)
 
 
@@ -15,7 +14,7 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "qualify", help="which provisions a profile qualifies for, how much, and why",
         description="Evaluate one profile (YAML or JSON) against the rule base.")
-    parser.add_argument("profile", metavar="PROFILE", help="a profile file (.yaml, .yml or .json)")
+    add_profile_argument(parser)
     add_rules_argument(parser)
     add_policy_argument(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text")
@@ -28,7 +27,7 @@ def add_parser(subparsers) -> None:
 def run(args, sources) -> int:
     rule_base = load_rules(args.rules, sources)
     policies = select_policies(rule_base, args.policy)
-    profile = load_profile(args.profile, rule_base, sources)
+    profile = load_profile_argument(args, rule_base, sources)
     engine = PolicyEngine(rule_base, policies)
     result = engine.qualify(profile)
     if not args.near_misses:

@@ -14,10 +14,9 @@ from pathlib import Path
 
 from ..dsl.diagnostics import PolicylogError, error
 from ..engine.explain import Explainer
-from ..engine.profiles import load_profile
 from ..engine.qualify import PolicyEngine
 from ..engine.report import build_report, render_html, render_markdown
-from .common import (EXIT_OK, UsageError, add_diagnostics_format, add_policy_argument,
+from .common import (add_profile_argument, load_profile_argument, EXIT_OK, UsageError, add_diagnostics_format, add_policy_argument,
                      add_rules_argument, guarded, load_rules, select_policies)
 
 _SUFFIXES = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
@@ -29,7 +28,7 @@ def add_parser(subparsers) -> None:
         description="Write one self-contained report: the subject's facts, every qualifying "
                     "provision with amount, payer split and derivation, totals by payer and by "
                     "policy, and the near misses.")
-    parser.add_argument("profile", metavar="PROFILE", help="a profile file (.yaml, .yml or .json)")
+    add_profile_argument(parser)
     parser.add_argument("-o", "--output", metavar="FILE", default=None,
                         help="write here (FILE.html or FILE.md); default: standard output")
     parser.add_argument("--format", choices=("html", "markdown"), default=None,
@@ -71,7 +70,7 @@ def run(args, sources) -> int:
     fmt = fmt or "html"
     rule_base = load_rules(args.rules, sources)
     policies = select_policies(rule_base, args.policy)
-    profile = load_profile(args.profile, rule_base, sources)
+    profile = load_profile_argument(args, rule_base, sources)
     report = build_report(Explainer(PolicyEngine(rule_base, policies)), profile,
                           generated=report_date(args.date), near_misses=args.near_misses)
     text = render_html(report) if fmt == "html" else render_markdown(report)

@@ -12,11 +12,10 @@ import sys
 
 from ..engine.changes import parse_assignment
 from ..engine.explain import Explainer
-from ..engine.profiles import load_profile
 from ..engine.qualify import PolicyEngine
 from ..engine.render import dumps
 from ..engine.whatif import render_whatif_text, what_if, whatif_to_json
-from .common import (EXIT_OK, add_diagnostics_format, add_policy_argument, add_rules_argument,
+from .common import (add_profile_argument, load_profile_argument, EXIT_OK, add_diagnostics_format, add_policy_argument, add_rules_argument,
                      guarded, load_rules, select_policies)
 
 SET_SOURCE = "--set"
@@ -27,7 +26,7 @@ def add_parser(subparsers) -> None:
         "whatif", help="how awards change if some facts change",
         description="Re-evaluate a profile with some facts changed and explain each difference in "
                     "qualifying provisions and amounts.")
-    parser.add_argument("profile", metavar="PROFILE", help="a profile file (.yaml, .yml or .json)")
+    add_profile_argument(parser)
     parser.add_argument("--set", dest="assignments", metavar="NAME=VALUE", action="append",
                         required=True,
                         help="a changed fact, e.g. `项目[节水改造一期].年节水量=6万吨` (repeatable)")
@@ -41,7 +40,7 @@ def add_parser(subparsers) -> None:
 def run(args, sources) -> int:
     rule_base = load_rules(args.rules, sources)
     policies = select_policies(rule_base, args.policy)
-    profile = load_profile(args.profile, rule_base, sources)
+    profile = load_profile_argument(args, rule_base, sources)
     changes = []
     for assignment in args.assignments:
         sources.add(SET_SOURCE, assignment)  # so an error is shown with carets under its part

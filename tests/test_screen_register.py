@@ -1,0 +1,275 @@
+"""`policylog screen` as a service centre uses it, on the bundled rules: every register layout
+gives the same awards, every output format the same rows, the summary adds up (read = screened +
+rejected, totals by provision = by clause = by policy = by payer = the awards file), the errors
+file names the row and the reason, a progress line shows on a terminal only, and
+`explain --row N` on an awards row gives that row's answer and amount."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import pty
+import subprocess
+import sys
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from policylog.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from generate_register import generate  # noqa: E402
+
+ENTERPRISES = 1500  # enough for the generator's deliberately invalid rows (5 at this size)
+
+# Two profiles the generator does not make: one project paid by three routes of （八） (`not
+# cumulative`: the largest is paid, the others are excluded) and standards over the 50万元 a year
+# of （三） (`total cap`).
+STACKED = {"企业": {"id": "S-stack", "申报年度": "2026", "盟市": "包头市", "制造业": "true", "项目": [
+    {"id": "P1", "技术改造项目": "true", "属于先进制造业集群或优势特色产业链": "true",
+     "实际完成投资": "2500万元", "智能工厂或数字化车间项目": "true", "机器换人项目": "true",
+     "工业机器人购置费用": "1000万元"}]}}
+CAPPED = {"企业": {"id": "S-cap", "申报年度": "2026", "盟市": "包头市", "标准": [
+    {"id": "ISO-1", "角色": "主导", "级别": "国际标准"},
+    {"id": "GB-2", "角色": "主导", "级别": "国家标准"},
+    {"id": "HB-3", "角色": "参与", "级别": "行业标准"}]}}
+
+
+@pytest.fixture(scope="module")
+def registers(tmp_path_factory) -> dict[str, Path]:
+    """The same generated register in every layout `screen` reads."""
+    base = tmp_path_factory.mktemp("registers")
+    out = {"parquet": base / "parquet", "csv": base / "csv", "duckdb": base / "register.duckdb",
+           "jsonl": base / "register.jsonl"}
+    for fmt, path in out.items():
+        generate(ENTERPRISES, path, fmt)
+    with open(out["jsonl"], "a", encoding="utf-8") as stream:
+        for profile in (STACKED, CAPPED):
+            stream.write(json.dumps(profile, ensure_ascii=False) + "\n")
+    # a directory of profile files: the first 40 lines and the two above, one file each
+    folder = base / "profiles"
+    folder.mkdir()
+    lines = out["jsonl"].read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines[:40] + lines[-2:], 1):
+        (folder / f"{number:03d}.json").write_text(line + "\n", encoding="utf-8")
+    out["profiles"] = folder
+    return out
+
+
+def screen(register: Path, out: Path, *extra: str) -> dict:
+    assert main(["screen", str(register), "--out", str(out), "--quiet", *extra]) == 0
+    return json.loads(out.with_name(out.name + ".summary.json").read_text(encoding="utf-8"))
+
+
+def read_awards(path: Path) -> list[dict]:
+    """The awards file as text values, whatever its format (Parquet through DuckDB)."""
+    if path.suffix == ".csv":
+        with open(path, encoding="utf-8", newline="") as stream:
+            return [{k: (v if v != "" else None) for k, v in row.items()} for row in csv.DictReader(stream)]
+    if path.suffix == ".jsonl":
+        return [{k: (None if v is None else str(v).lower() if isinstance(v, bool) else str(v))
+                 for k, v in json.loads(line).items()}
+                for line in path.read_text(encoding="utf-8").splitlines()]
+    cursor = duckdb.connect().execute(f"SELECT * FROM read_parquet('{path}')")
+    names = [d[0] for d in cursor.description]
+    return [{k: (None if v is None else str(v).lower() if isinstance(v, bool) else str(v))
+             for k, v in zip(names, row)} for row in cursor.fetchall()]
+
+
+def money(value) -> Decimal | None:
+    return None if value is None else Decimal(value).normalize()
+
+
+def answer(row: dict) -> tuple:
+    """An awards row without where it came from (source file, row) and with amounts as numbers."""
+    payers = tuple(sorted((k, money(v)) for k, v in row.items() if k.startswith("payer_")))
+    return (row["root_id"], row["provision"], row["subject_path"], row["status"],
+            money(row["amount_low"]), money(row["amount_high"]), row["excluded_by"], payers)
+
+
+def test_every_layout_gives_the_same_awards(registers, tmp_path):
+    results = {}
+    for layout in ("parquet", "csv", "duckdb", "jsonl"):
+        summary = screen(registers[layout], tmp_path / f"{layout}.parquet")
+        results[layout] = (summary, Counter(answer(r) for r in read_awards(tmp_path / f"{layout}.parquet")))
+    parquet_summary, parquet_awards = results["parquet"]
+    assert parquet_summary["profiles"]["read"] == ENTERPRISES
+    assert parquet_summary["profiles"]["rejected"] > 0  # the generator's bad rows are rejected …
+    for layout in ("csv", "duckdb"):
+        summary, awards = results[layout]
+        assert awards == parquet_awards, layout
+        assert summary["profiles"] == parquet_summary["profiles"]
+        assert summary["totals"] == parquet_summary["totals"]
+        assert summary["near_misses"] == parquet_summary["near_misses"]
+    # … JSON lines hold the same enterprises plus the two handmade ones
+    summary, awards = results["jsonl"]
+    extra = Counter(a for a in awards if a[0] in ("S-stack", "S-cap"))
+    assert awards - extra == parquet_awards
+    assert summary["profiles"]["read"] == ENTERPRISES + 2
+    assert summary["profiles"]["rejected"] == parquet_summary["profiles"]["rejected"]
+    statuses = {(a[1], a[3]) for a in extra}
+    # 8a and 8b both pay 500万元 (capped), 8c 200万元: one is paid, ties to the first named
+    assert {("nmg2022.8a", "paid"), ("nmg2022.8b", "excluded"), ("nmg2022.8c", "excluded")} <= statuses
+    capped = [a for a in extra if a[0] == "S-cap"]  # 30 + 20 + 10 万元 under a 50万元 total cap
+    assert sum(a[4] for a in capped) == Decimal(500000)
+    # a directory of profile files: each file's awards are those of its line
+    summary = screen(registers["profiles"], tmp_path / "profiles.csv")
+    folder_awards = Counter(answer(r) for r in read_awards(tmp_path / "profiles.csv"))
+    lines = registers["jsonl"].read_text(encoding="utf-8").splitlines()
+    ids = {json.loads(line)["企业"].get("id") for line in lines[:40] + lines[-2:]}
+    assert folder_awards == Counter(a for a in awards if a[0] in ids)
+    assert summary["profiles"]["read"] == 42
+
+
+def test_every_output_format_holds_the_same_rows(registers, tmp_path):
+    for fmt in ("parquet", "csv", "jsonl"):
+        screen(registers["jsonl"], tmp_path / f"awards.{fmt}")
+    rows = {fmt: read_awards(tmp_path / f"awards.{fmt}") for fmt in ("parquet", "csv", "jsonl")}
+    assert len(rows["parquet"]) > 1000
+    for fmt in ("csv", "jsonl"):
+        assert [answer(r) for r in rows[fmt]] == [answer(r) for r in rows["parquet"]], fmt
+        assert [(r["profile_source"], r["profile_row"]) for r in rows[fmt]] == \
+            [(r["profile_source"], r["profile_row"]) for r in rows["parquet"]]
+    # money is exact decimal text, never a float's spelling
+    assert all("e" not in (r["amount_low"] or "").lower() for r in rows["csv"])
+    # `--format` overrides the suffix
+    screen(registers["jsonl"], tmp_path / "awards.out", "--format", "csv")
+    assert (tmp_path / "awards.out").read_text(encoding="utf-8").startswith("profile_source,profile_row,")
+
+
+def test_the_summary_adds_up(registers, tmp_path, capsys):
+    out = tmp_path / "awards.csv"
+    assert main(["screen", str(registers["jsonl"]), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    summary = json.loads((tmp_path / "awards.csv.summary.json").read_text(encoding="utf-8"))
+    p = summary["profiles"]
+    assert p["read"] == p["screened"] + p["rejected"] == ENTERPRISES + 2
+    assert f"{p['read']:,} read = {p['screened']:,} screened + {p['rejected']:,} rejected" in printed
+    rows = read_awards(out)
+    paid = [r for r in rows if r["status"] == "paid"]
+    assert p["granted"] == len({r["profile_row"] for r in paid})
+    assert summary["awards"] == dict(Counter(r["status"] for r in rows))
+    # totals by provision are the sums of the awards file; by clause, policy and payer the same money
+    by_provision: dict[str, Decimal] = {}
+    for r in paid:
+        by_provision[r["provision"]] = by_provision.get(r["provision"], Decimal(0)) + Decimal(r["amount_low"])
+    totals = summary["totals"]
+    assert {k: Decimal(v["low_yuan"]) for k, v in totals["provision"].items()} == by_provision
+    everything = sum(by_provision.values())
+    for key in ("clause", "policy", "payer"):
+        assert sum(Decimal(v["low_yuan"]) for v in totals[key].values()) == everything, key
+    payer_columns = [c for c in rows[0] if c.startswith("payer_") and c.endswith("_low")]
+    for column in payer_columns:
+        payer = column[len("payer_"):-len("_low")]
+        assert Decimal(totals["payer"][payer]["low_yuan"]) == sum(Decimal(r[column]) for r in paid if r[column])
+    # near misses are counted per provision, with the condition that fails
+    assert summary["near_misses"] and all(all(n > 0 for n in reasons.values())
+                                          for reasons in summary["near_misses"].values())
+
+
+def test_the_errors_file_names_row_and_reason(registers, tmp_path):
+    out = tmp_path / "awards.parquet"
+    summary = screen(registers["csv"], out)
+    with open(tmp_path / "awards.parquet.errors.csv", encoding="utf-8", newline="") as stream:
+        errors = list(csv.DictReader(stream))
+    assert errors and all(e["row"].isdigit() and e["code"] and e["message"] for e in errors)
+    # every row named in the errors file is in the CSV it names, and holds the value quoted
+    for e in errors:
+        if e["code"] == "E341":  # a child row whose enterprise was rejected for having no id
+            continue
+        with open(e["source"], encoding="utf-8", newline="") as stream:
+            row = list(csv.DictReader(stream))[int(e["row"]) - 1]
+        header = next(h for h in row if h == e["field"] or h.startswith((e["field"] + "(", e["field"] + "[")))
+        assert e["value"].startswith(row[header]), (e, row)
+    rejected_rows = {int(e["row"]) for e in errors if e["source"].endswith("企业.csv")}
+    assert len(rejected_rows) <= summary["profiles"]["rejected"]
+
+
+def test_explain_on_an_awards_row_reproduces_it(registers, tmp_path, capsys):
+    """An auditor picks rows of the awards file and runs `policylog explain` on each: the same
+    answer (paid, excluded by, informational) and the same amount, for every layout."""
+    for layout in ("parquet", "duckdb", "jsonl"):
+        out = tmp_path / f"{layout}.csv"
+        screen(registers[layout], out)
+        rows = read_awards(out)
+        sample = {}
+        for row in rows:  # one row per provision and status, the handmade stacking rows included
+            sample.setdefault((row["provision"], row["status"]), row)
+        assert len(sample) > 20
+        handmade = [r for r in rows if r["root_id"] in ("S-stack", "S-cap")]  # excluded, capped
+        assert len(handmade) == (6 if layout == "jsonl" else 0)
+        for row in list(sample.values())[::3] + handmade:
+            capsys.readouterr()
+            argv = ["explain", row["profile_source"], row["provision"], "--row", row["profile_row"],
+                    "--record", row["subject_id"], "--format", "json", "--no-suggest"]
+            assert main(argv) == 0, argv
+            explained = json.loads(capsys.readouterr().out)
+            subject = next(s for s in explained["subjects"]
+                           if [(p["kind"], p["id"]) for p in s["subject"]["path"]] ==
+                           [tuple(part.split(":", 1)) for part in row["subject_path"].split(" / ")])
+            assert subject["applies"], argv
+            award = subject["award"]
+            if row["status"] == "informational":
+                assert award["amount"] is None
+                continue
+            assert money(award["amount"]["low_yuan"]) == money(row["amount_low"]), argv
+            assert money(award["amount"]["high_yuan"]) == money(row["amount_high"]), argv
+            assert award["excluded_by"] == row["excluded_by"], argv
+            assert award["paid"] == (row["status"] == "paid"), argv
+
+
+def test_row_arguments_that_name_no_profile(registers, capsys):
+    assert main(["explain", str(registers["parquet"]), "nmg2026.1.3", "--row", "99999"]) == 1
+    assert "E345" in capsys.readouterr().err
+    assert main(["qualify", str(registers["profiles"]), "--row", "1"]) == 1
+    assert "E344" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main(["qualify", str(registers["jsonl"]), "--row", "0"])
+    assert exit_.value.code == 2
+    # a row `screen` rejects is refused with the same reason (here: an enterprise without an id)
+    with open(registers["csv"] / "企业.csv", encoding="utf-8", newline="") as stream:
+        no_id = next(n for n, row in enumerate(csv.DictReader(stream), 1) if not row["id"])
+    capsys.readouterr()
+    assert main(["extract", str(registers["csv"]), "--row", str(no_id)]) == 1
+    assert "E330" in capsys.readouterr().err
+    assert main(["extract", str(registers["jsonl"]), "--row", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)["企业"]["id"]
+
+
+def _screen_on(terminal: bool, *extra: str, tmp: Path, register: Path) -> str:
+    """stderr of a real `policylog screen` whose stderr is a terminal (a pty) or a pipe."""
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    argv = [sys.executable, "-m", "policylog", "screen", str(register), "--out", str(tmp / "a.parquet"), *extra]
+    if not terminal:
+        result = subprocess.run(argv, capture_output=True, env=env, timeout=300)
+        assert result.returncode == 0, result.stderr
+        return result.stderr.decode("utf-8", "replace")
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=follower, env=env)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert process.wait(timeout=300) == 0
+    finally:
+        os.close(leader)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_only_on_a_terminal(registers, tmp_path):
+    on_terminal = _screen_on(True, tmp=tmp_path, register=registers["jsonl"])
+    assert "screening" in on_terminal and "\r" in on_terminal
+    assert _screen_on(True, "--quiet", tmp=tmp_path, register=registers["jsonl"]) == ""
+    assert _screen_on(False, tmp=tmp_path, register=registers["jsonl"]) == ""

@@ -129,6 +129,10 @@ def screen_answers(rule_base, profile_list, tmp: Path, policies=None, write=writ
     path = write(profile_list, tmp)
     screener = _compiled(rule_base, policies)[1].fresh()
     screener.screen(path)
+    # the profile's place in the batch: profiles are numbered in reading order (pid), root table
+    # by root table for a table register, so `profile_row` alone is not enough
+    place = {(source, row): n for source, row, n in screener.con.execute(
+        "SELECT source, row, row_number() OVER (ORDER BY pid) FROM profiles").fetchall()}
     answers = {}
     for row in screener.rows():
         payers = {}
@@ -136,9 +140,10 @@ def screen_answers(rule_base, profile_list, tmp: Path, policies=None, write=writ
             low = row[f"payer_{payer}_low"]
             if low is not None:
                 payers[payer] = (_norm(low), _norm(row[f"payer_{payer}_high"]))
-        answers[(row["profile_row"], row["provision"], row["subject_path"])] = (
+        answers[(place[(row["profile_source"], row["profile_row"])], row["provision"], row["subject_path"])] = (
             row["status"], _norm(row["amount_low"]), _norm(row["amount_high"]), row["excluded_by"], payers)
-    rejected = {r for (r,) in screener.con.execute("SELECT row FROM profiles WHERE rejected").fetchall()}
+    rejected = {place[(source, r)] for source, r in screener.con.execute(
+        "SELECT source, row FROM profiles WHERE rejected").fetchall()}
     return answers, rejected, screener
 
 
@@ -168,7 +173,7 @@ def assert_backends_agree(rule_base, profile_list, tmp: Path, policies=None, wri
     return screener
 
 
-def assert_rows_reproduced(rule_base, register: Path, screener: Screener, policies=None) -> None:
+def assert_rows_reproduced(rule_base, screener: Screener, policies=None) -> None:
     """Every profile of the screened register, taken out of it by row (`qualify --row N`,
     `explain --row N`), is rejected exactly when screening rejected it, and otherwise gets
     exactly the awards screening wrote for that row."""
@@ -180,11 +185,12 @@ def assert_rows_reproduced(rule_base, register: Path, screener: Screener, polici
     for row in screener.rows():
         payers = {p: (_norm(row[f"payer_{p}_low"]), _norm(row[f"payer_{p}_high"]))
                   for p in screener.compiled.payers if row[f"payer_{p}_low"] is not None}
-        screened.setdefault(row["profile_row"], {})[(row["provision"], row["subject_path"])] = (
+        screened.setdefault((row["profile_source"], row["profile_row"]), {})[(row["provision"], row["subject_path"])] = (
             row["status"], _norm(row["amount_low"]), _norm(row["amount_high"]), row["excluded_by"], payers)
-    for number, rejected in screener.con.execute("SELECT row, rejected FROM profiles ORDER BY row").fetchall():
-        try:
-            text, name = profile_text_from_register(register, rule_base, number)
+    for source, number, rejected in screener.con.execute(
+            "SELECT source, row, rejected FROM profiles ORDER BY pid").fetchall():
+        try:  # the awards row's profile_source and profile_row, as an auditor gives them
+            text, name = profile_text_from_register(Path(source), rule_base, number)
             profile = load_profile_text(text, rule_base, name)
         except PolicylogError as exc:
             assert rejected, f"row {number}: screened, but taken out of the register it is invalid: " \
@@ -199,4 +205,4 @@ def assert_rows_reproduced(rule_base, register: Path, screener: Screener, polici
             payers = {p: (_norm(m.low), _norm(m.high)) for p, m in award.payers} if amount is not None else {}
             expected[(award.provision, path)] = (status, _norm(amount.low) if amount else None,
                                                  _norm(amount.high) if amount else None, award.excluded_by, payers)
-        assert expected == screened.get(number, {}), f"row {number}:\n{text}"
+        assert expected == screened.get((source, number), {}), f"{source} row {number}:\n{text}"

@@ -273,3 +273,52 @@ def test_progress_only_on_a_terminal(registers, tmp_path):
     assert "screening" in on_terminal and "\r" in on_terminal
     assert _screen_on(True, "--quiet", tmp=tmp_path, register=registers["jsonl"]) == ""
     assert _screen_on(False, tmp=tmp_path, register=registers["jsonl"]) == ""
+
+
+def test_a_register_of_enterprises_and_parks(tmp_path, capsys):
+    """Parks (园区) are profiles of their own root kind: a table of them beside the enterprise
+    tables is screened with them, numbered by its own rows, and explained from its own file."""
+    (tmp_path / "企业.csv").write_text("id,制造业\nE1,true\nE2,true\n", encoding="utf-8")
+    (tmp_path / "项目.csv").write_text(
+        "id,企业,节水技术改造项目,年节水量(万吨),投资额(万元)\nP,E2,是,6,800\n", encoding="utf-8")
+    (tmp_path / "园区.csv").write_text(
+        "id,工业园区,建成一体化管控平台,自治区示范称号,新增可再生能源消纳对应能耗量(吨标准煤)\n"
+        "Y1,true,true,低碳示范园区;零碳示范园区,1200\nY2,true,false,,\n", encoding="utf-8")
+    out = tmp_path / "awards.csv"
+    summary = screen(tmp_path, out)
+    assert summary["profiles"] == {"read": 4, "screened": 4, "rejected": 0, "granted": 2}
+    rows = read_awards(out)
+    assert {(r["root_kind"], r["root_id"], r["provision"], r["status"], r["profile_row"]) for r in rows} == {
+        ("企业", "E2", "nmg2026.1.3", "paid", "2"), ("企业", "E2", "nmg2022.18", "paid", "2"),
+        ("园区", "Y1", "nmg2022.16", "paid", "1"),          # up to 2000万元
+        ("园区", "Y1", "nmg2022.20", "informational", "1")}
+    park = next(r for r in rows if r["provision"] == "nmg2022.16")
+    assert park["profile_source"].endswith("园区.csv") and (park["amount_low"], park["amount_high"]) == ("0", "20000000")
+    capsys.readouterr()
+    assert main(["explain", park["profile_source"], "nmg2022.16", "--row", "1", "--format", "json",
+                 "--no-suggest"]) == 0
+    award = json.loads(capsys.readouterr().out)["subjects"][0]["award"]
+    assert (award["amount"]["low_yuan"], award["amount"]["high_yuan"]) == ("0", "20000000")
+    # the directory has two root tables: a bare row number names no profile
+    assert main(["qualify", str(tmp_path), "--row", "1"]) == 1
+    assert "E344" in capsys.readouterr().err
+    # the same in a DuckDB database, whose tables `screen` names `register.duckdb:园区`
+    database = tmp_path / "register.duckdb"
+    con = duckdb.connect(str(database))
+    for kind in ("企业", "项目", "园区"):
+        con.execute(f"CREATE TABLE \"{kind}\" AS SELECT * FROM read_csv('{tmp_path / (kind + '.csv')}', all_varchar=true)")
+    con.close()
+    assert Counter(answer(r) for r in read_awards(out)) == Counter(
+        answer(r) for r in (screen(database, tmp_path / "db.csv"), read_awards(tmp_path / "db.csv"))[1])
+    db_park = next(r for r in read_awards(tmp_path / "db.csv") if r["provision"] == "nmg2022.16")
+    assert db_park["profile_source"] == f"{database}:园区"
+    assert main(["qualify", db_park["profile_source"], "--row", "1", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["profile"]["id"] == "Y1"
+
+
+def test_two_tables_of_one_kind_are_refused(tmp_path, capsys):
+    (tmp_path / "企业.csv").write_text("id\nE1\n", encoding="utf-8")
+    generate(3, tmp_path / "more", "parquet")
+    (tmp_path / "more" / "企业.parquet").rename(tmp_path / "企业.parquet")
+    assert main(["screen", str(tmp_path), "--out", str(tmp_path / "a.csv"), "--quiet"]) == 1
+    assert "two tables" in capsys.readouterr().err

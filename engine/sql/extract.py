@@ -34,10 +34,11 @@ def profile_text_from_register(path: Path, rule_base: RuleBase, row: int) -> tup
     """(profile text, a name for it in messages) for the profile at `row` of the register."""
     if row < 1:
         raise _no_row(path, row, "row")
+    root_kind = None
     if not path.exists():
         # `screen` labels a DuckDB table `register.duckdb:企业`; accept the label as written
-        head, _, kind = str(path).rpartition(":")
-        if head and kind in rule_base.kinds and Path(head).exists():
+        head, _, root_kind = str(path).rpartition(":")
+        if head and root_kind in rule_base.root_kinds and Path(head).exists():
             path = Path(head)
         else:
             raise PolicylogError([error("E307", "unreadable-file", f"no file or directory `{path}`", None)])
@@ -48,7 +49,7 @@ def profile_text_from_register(path: Path, rule_base: RuleBase, row: int) -> tup
                                     help="give the profile file itself (the awards row's `profile_source`)")])
     if kind == "jsonl":
         return _jsonl_line(path, row), f"{path} (line {row})"
-    return _table_profile(path, rule_base, row, kind), f"{path} (row {row})"
+    return _table_profile(path, rule_base, row, kind, root_kind), f"{path} (row {row})"
 
 
 def _jsonl_line(path: Path, row: int) -> str:
@@ -66,16 +67,26 @@ def _jsonl_line(path: Path, row: int) -> str:
     raise _no_row(path, row, "line")
 
 
-def _table_profile(path: Path, rule_base: RuleBase, row: int, kind: str) -> str:
+def _table_profile(path: Path, rule_base: RuleBase, row: int, kind: str, root: str | None) -> str:
     layout = StoreLayout(rule_base)
     con = duckdb.connect()
     try:
         if kind == "tables":
-            root, scans = find_tables(path, rule_base)
+            roots, scans = find_tables(path, rule_base)
             sources = {k: scan.split("'")[1] for k, scan in scans.items()}
         else:
-            root, scans, sources = attach_database(con, path, rule_base)
-        read_tables(con, rule_base, layout, root, scans, sources)
+            roots, scans, sources = attach_database(con, path, rule_base)
+        if root is None:
+            if len(roots) > 1:  # rows are numbered per root table: which one?
+                raise PolicylogError([error("E344", "which-table", f"`{path}` holds tables of "
+                                            f"{' and '.join(roots)}: row {row} of which?", None,
+                                            help="give the awards row's `profile_source` (the root table itself)")])
+            root = roots[0]
+        elif root not in roots:
+            raise PolicylogError([error("E342", "no-root-table", f"`{path}` has no `{root}` table", None)])
+        # that root table and its children only: its row numbers are then the profiles' ids
+        scans = {k: v for k, v in scans.items() if k == root or rule_base.kinds[k].parent == root}
+        read_tables(con, rule_base, layout, [root], scans, sources)
         records = _records(con, layout, root, f"pid = {int(row)}")
         if not records:
             raise _no_row(path, row, f"`{root}` row")

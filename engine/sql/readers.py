@@ -391,20 +391,27 @@ def table_scan(path: Path) -> str:
     return f"read_parquet({literal(str(path))})"
 
 
-def find_tables(path: Path, rule_base: RuleBase) -> tuple[str, dict[str, str]]:
-    """(root kind, kind → table scan) for a CSV/Parquet file or a directory of kind tables."""
+def find_tables(path: Path, rule_base: RuleBase) -> tuple[list[str], dict[str, str]]:
+    """(root kinds, kind → table scan) for a CSV/Parquet file or a directory of kind tables.
+
+    A directory may hold several root tables (`企业.parquet` beside `园区.parquet`), each with
+    its children; a single file is one root table (named after its kind, else the first root
+    kind) with its children beside it."""
     roots = rule_base.root_kinds
     scans: dict[str, str] = {}
     if path.is_dir():
         for file in sorted(path.iterdir()):
             if file.suffix.lower() in TABLE_SUFFIXES and file.stem in rule_base.kinds:
+                if file.stem in scans:  # 企业.csv and 企业.parquet: which one is the register?
+                    raise PolicylogError([error("E342", "two-tables", f"`{path}` holds two tables of "
+                                                f"`{file.stem}`", None, help="keep one of them")])
                 scans[file.stem] = table_scan(file)
-        root = next((k for k in roots if k in scans), None)
-        if root is None:
+        present_roots = [k for k in roots if k in scans]
+        if not present_roots:
             raise PolicylogError([error("E342", "no-root-table", f"`{path}` holds no table of "
                                         f"{' or '.join(roots)}", None,
                                         help="name the files after subject kinds, e.g. `企业.csv`, `项目.csv`")])
-        return root, scans
+        return present_roots, scans
     stem, suffix = path.stem, path.suffix.lower()
     root = stem if stem in roots else roots[0]
     scans[root] = table_scan(path)
@@ -413,11 +420,11 @@ def find_tables(path: Path, rule_base: RuleBase) -> tuple[str, dict[str, str]]:
             if candidate.exists() and candidate != path:
                 scans[kind] = table_scan(candidate)
                 break
-    return root, scans
+    return [root], scans
 
 
-def attach_database(con, path: Path, rule_base: RuleBase) -> tuple[str, dict[str, str], dict[str, str]]:
-    """(root kind, kind → table, kind → source label) for a DuckDB database of kind tables."""
+def attach_database(con, path: Path, rule_base: RuleBase) -> tuple[list[str], dict[str, str], dict[str, str]]:
+    """(root kinds, kind → table, kind → source label) for a DuckDB database of kind tables."""
     try:
         con.execute(f"ATTACH {literal(str(path))} AS register (READ_ONLY)")
     except Exception as exc:  # duckdb.Error: not a database, locked, unreadable
@@ -426,13 +433,13 @@ def attach_database(con, path: Path, rule_base: RuleBase) -> tuple[str, dict[str
                                     f"database: {reason}", None)]) from None
     tables = {r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = 'register'").fetchall()}
-    root = next((k for k in rule_base.root_kinds if k in tables), None)
-    if root is None:
+    roots = [k for k in rule_base.root_kinds if k in tables]
+    if not roots:
         raise PolicylogError([error("E342", "no-root-table", f"`{path}` has no table named after "
                                     f"a subject kind ({', '.join(rule_base.root_kinds)})", None)])
     scans = {k: f"register.main.{quote(k)}" for k in rule_base.kinds if k in tables}
     sources = {k: f"{path}:{k}" for k in scans}
-    return root, scans, sources
+    return roots, scans, sources
 
 
 def numbered_source(con, kind: str, scan: str) -> str:
@@ -446,15 +453,27 @@ def numbered_source(con, kind: str, scan: str) -> str:
     return quote("src:" + kind)
 
 
-def read_tables(con, rule_base: RuleBase, layout: StoreLayout, root: str, scans: dict[str, str],
+# A profile's id (`pid`) is its row in its root table; the rows of the second root table (parks
+# beside enterprises) count from ROOT_PID_STRIDE, the third from twice that, so pids never meet.
+ROOT_PID_STRIDE = 10**12
+CHILD_RID_BASE = 100000000000  # a child row's record id: base + its row (root records: their pid)
+
+
+def read_tables(con, rule_base: RuleBase, layout: StoreLayout, roots: list[str], scans: dict[str, str],
                 sources: dict[str, str]) -> dict[str, set[str]]:
-    """CSV/Parquet/DuckDB tables → raw:K views of text (children of the root kind only); returns
+    """CSV/Parquet/DuckDB tables → raw:K views of text (root kinds and their children); returns
     the attributes (one value per record) that have a column, by kind.
 
     Nothing wide is copied: `raw:K` is a view over the file (a CSV is numbered into one table
     first); only narrow keys are stored: the root ids (`ids:K`) and, per child row, its profile
     and position (`keys:K`)."""
-    unsupported = [k for k in scans if k != root and rule_base.kinds[k].parent != root]
+    orphaned = [k for k in scans if k not in roots and rule_base.kinds[k].parent in rule_base.root_kinds
+                and rule_base.kinds[k].parent not in roots]
+    if orphaned:
+        parent = rule_base.kinds[orphaned[0]].parent
+        raise PolicylogError([error("E342", "no-root-table", f"the `{orphaned[0]}` table needs a table of "
+                                    f"`{parent}` beside it", None, help=f"add `{parent}.csv` (or .parquet)")])
+    unsupported = [k for k in scans if k not in roots and rule_base.kinds[k].parent not in roots]
     if unsupported:
         raise PolicylogError([error("E343", "nested-table", f"tables of `{unsupported[0]}` (a record "
                                     "of a record) are not supported", None,
@@ -464,8 +483,10 @@ def read_tables(con, rule_base: RuleBase, layout: StoreLayout, root: str, scans:
             scans[kind] = None  # type: ignore[assignment]
     con.execute("CREATE OR REPLACE TEMP TABLE \"raw:profiles\" (pid BIGINT, src_row BIGINT, source VARCHAR)")
     present: dict[str, set[str]] = {}
-    for kind, scan in sorted(scans.items(), key=lambda item: item[0] != root):
+    order = {kind: i for i, kind in enumerate(roots)}
+    for kind, scan in sorted(scans.items(), key=lambda item: order.get(item[0], len(roots))):
         table = layout.kinds[kind]
+        offset = order.get(kind, 0) * ROOT_PID_STRIDE
         attribute_columns = []
         if scan is None:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {quote('src:' + kind)} AS SELECT 0::BIGINT AS src_row WHERE FALSE")
@@ -491,24 +512,29 @@ def read_tables(con, rule_base: RuleBase, layout: StoreLayout, root: str, scans:
         attrs = ", ".join(f"{expr} AS {quote(name)}" for name, expr in select.items())
         attrs = (", " + attrs) if attrs else ""
         if table.parent is None:
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {quote(raw_table(kind))} AS SELECT s.src_row AS rid, "
-                        f"s.src_row AS pid, s.src_row, CAST(NULL AS BIGINT) AS parent_rid, 1 AS pos, {id_expr} AS id, "
+            pid = f"{offset} + s.src_row" if offset else "s.src_row"
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {quote(raw_table(kind))} AS SELECT {pid} AS rid, "
+                        f"{pid} AS pid, s.src_row, CAST(NULL AS BIGINT) AS parent_rid, 1 AS pos, {id_expr} AS id, "
                         f"CAST(NULL AS VARCHAR[]) AS problems{attrs} FROM {src} AS s")
-            con.execute(f"INSERT INTO \"raw:profiles\" SELECT src_row, src_row, {literal(sources.get(kind, kind))} "
-                        f"FROM {src}")
+            con.execute(f"INSERT INTO \"raw:profiles\" SELECT {pid}, s.src_row, {literal(sources.get(kind, kind))} "
+                        f"FROM {src} AS s")
             root_id = f"trim(CAST(s.{quote(id_col.source)} AS VARCHAR))" if id_col else "CAST(NULL AS VARCHAR)"
             con.execute(f"CREATE OR REPLACE TEMP TABLE {quote('ids:' + kind)} AS SELECT {root_id} AS id, "
-                        f"min(s.src_row) AS rid FROM {src} AS s GROUP BY 1")
+                        f"min({pid}) AS rid FROM {src} AS s GROUP BY 1")
         else:
+            root = table.parent
+            # a deeper kind (设备 of 项目) has no table here: its empty rows join no parent
+            parents = (quote('ids:' + root) if root in rule_base.root_kinds
+                       else "(SELECT CAST(NULL AS VARCHAR) AS id, CAST(NULL AS BIGINT) AS rid WHERE FALSE)")
             parent_expr = f"trim(CAST(s.{quote(parent_col.source)} AS VARCHAR))" if parent_col else "CAST(NULL AS VARCHAR)"
             orphan = (f"CASE WHEN r.rid IS NULL THEN ['parent|' || coalesce(s.parent, '') || "
                       f"'|E341|orphan-row|no `{root}` has the id `' || coalesce(s.parent, '') || '`'] END")
             con.execute(f"CREATE OR REPLACE TEMP TABLE {quote('keys:' + kind)} AS SELECT s.src_row, r.rid AS pid, "
                         f"row_number() OVER (PARTITION BY r.rid ORDER BY s.src_row) AS pos, {orphan} AS problems "
                         f"FROM (SELECT s.src_row, {parent_expr} AS parent FROM {src} AS s) AS s "
-                        f"LEFT JOIN {quote('ids:' + root)} AS r ON r.id = s.parent")
+                        f"LEFT JOIN {parents} AS r ON r.id = s.parent")
             con.execute(f"CREATE OR REPLACE TEMP VIEW {quote(raw_table(kind))} AS SELECT "
-                        f"100000000000 + s.src_row AS rid, k.pid, s.src_row, k.pid AS parent_rid, k.pos, {id_expr} AS id, "
+                        f"{CHILD_RID_BASE} + s.src_row AS rid, k.pid, s.src_row, k.pid AS parent_rid, k.pos, {id_expr} AS id, "
                         f"k.problems{attrs} FROM {src} AS s JOIN {quote('keys:' + kind)} AS k ON k.src_row = s.src_row")
         # per-year columns → long raw tables
         for attribute in table.per_year:
@@ -517,7 +543,8 @@ def read_tables(con, rule_base: RuleBase, layout: StoreLayout, root: str, scans:
                 if column.attribute is not attribute:
                     continue
                 col_type = types[column.source]
-                rid = "s.src_row" if table.parent is None else "100000000000 + s.src_row"
+                rid = (f"{offset} + s.src_row" if offset else "s.src_row") if table.parent is None \
+                    else f"{CHILD_RID_BASE} + s.src_row"
                 if attribute.type.base == "set":
                     parts.append(f"SELECT {rid} AS rid, s.src_row, {literal(column.year)} AS year_text, "
                                  f"{_set_expr(column, col_type)} AS members FROM {src} AS s "

@@ -131,12 +131,12 @@ class Screener:
             present = sink.present()
             sources = {k: str(path) for k in self.layout.kinds}
         elif kind == "tables":
-            root, scans = find_tables(path, self.rule_base)
+            roots, scans = find_tables(path, self.rule_base)
             sources = {k: scan.split("'")[1] for k, scan in scans.items()}
-            present = read_tables(con, self.rule_base, self.layout, root, scans, sources)
+            present = read_tables(con, self.rule_base, self.layout, roots, scans, sources)
         else:
-            root, scans, sources = attach_database(con, path, self.rule_base)
-            present = read_tables(con, self.rule_base, self.layout, root, scans, sources)
+            roots, scans, sources = attach_database(con, path, self.rule_base)
+            present = read_tables(con, self.rule_base, self.layout, roots, scans, sources)
         self.summary.timings["read"] = time.perf_counter() - started
         started = time.perf_counter()
         self.progress("validating")

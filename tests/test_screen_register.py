@@ -137,6 +137,8 @@ def test_every_output_format_holds_the_same_rows(registers, tmp_path):
             [(r["profile_source"], r["profile_row"]) for r in rows["parquet"]]
     # money is exact decimal text, never a float's spelling
     assert all("e" not in (r["amount_low"] or "").lower() for r in rows["csv"])
+    raw = [json.loads(line) for line in (tmp_path / "awards.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert all(isinstance(r["amount_low"], str) for r in raw if r["amount_low"] is not None)  # not a JSON number
     # `--format` overrides the suffix
     screen(registers["jsonl"], tmp_path / "awards.out", "--format", "csv")
     assert (tmp_path / "awards.out").read_text(encoding="utf-8").startswith("profile_source,profile_row,")

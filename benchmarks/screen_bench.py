@@ -49,7 +49,7 @@ def load_average() -> float:
         return -1.0
 
 
-def screen_once(register: Path, out: Path) -> tuple[float, float]:
+def screen_once(register: Path, out: Path) -> tuple[float, float, dict[str, float]]:
     started = time.perf_counter()
     code = ("import resource, sys; from policylog.cli import main; rc = main(sys.argv[1:]); "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(rc)")
@@ -59,7 +59,8 @@ def screen_once(register: Path, out: Path) -> tuple[float, float]:
     if result.returncode != 0:
         raise SystemExit(result.stderr)
     peak_kb = int(result.stderr.strip().splitlines()[-1])
-    return elapsed, peak_kb / 1024
+    phases = json.loads(out.with_name(out.name + ".summary.json").read_text(encoding="utf-8"))["seconds"]
+    return elapsed, peak_kb / 1024, phases
 
 
 def pydatalog_per_profile(register_jsonl: Path, sample: int) -> float:
@@ -98,17 +99,22 @@ def main() -> None:
         for size in args.sizes:
             register = tmp / f"register{size}"
             counts = generate(size, register, "parquet")
-            times, peaks, loads = [], [], []
+            times, peaks, loads, phases = [], [], [], []
             for _ in range(args.runs):
                 loads.append(load_average())  # the 1-minute load before the run: was the machine shared?
-                elapsed, peak = screen_once(register, tmp / "awards.parquet")
+                elapsed, peak, seconds = screen_once(register, tmp / "awards.parquet")
                 times.append(elapsed)
                 peaks.append(peak)
+                phases.append(seconds)
             median = statistics.median(times)
             report["sizes"][size] = {"records": counts, "runs": [round(t, 2) for t in times],
                                      "median_seconds": round(median, 2),
                                      "peak_rss_mib": round(max(peaks)),
                                      "load_before_runs": loads,
+                                     # in-process phases (read, validate, screen, summary, write), medians;
+                                     # the rest of the wall time is start-up: imports, rules, compiling
+                                     "phase_median_seconds": {k: round(statistics.median(p[k] for p in phases), 2)
+                                                              for k in phases[0]},
                                      "pydatalog_extrapolated_seconds": round(per_profile * size, 1),
                                      "speedup": round(per_profile * size / median)}
             print(json.dumps({size: report["sizes"][size]}, ensure_ascii=False), flush=True)

@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate_register import generate  # noqa: E402
 
-ENTERPRISES = 1500  # enough for the generator's deliberately invalid rows (5 at this size)
+ENTERPRISES = 1500  # enough for the generator's deliberately invalid rows (4 at this size)
+PARKS_AND_CLUSTERS = 16  # the generator's other root records at this size: 10 园区 and 6 集群
 
 # Two profiles the generator does not make: one project paid by three routes of （八） (`not
 # cumulative`: the largest is paid, the others are excluded) and standards over the 50万元 a year
@@ -98,7 +99,7 @@ def test_every_layout_gives_the_same_awards(registers, tmp_path):
         summary = screen(registers[layout], tmp_path / f"{layout}.parquet")
         results[layout] = (summary, Counter(answer(r) for r in read_awards(tmp_path / f"{layout}.parquet")))
     parquet_summary, parquet_awards = results["parquet"]
-    assert parquet_summary["profiles"]["read"] == ENTERPRISES
+    assert parquet_summary["profiles"]["read"] == ENTERPRISES + PARKS_AND_CLUSTERS
     assert parquet_summary["profiles"]["rejected"] > 0  # the generator's bad rows are rejected …
     for layout in ("csv", "duckdb"):
         summary, awards = results[layout]
@@ -110,7 +111,7 @@ def test_every_layout_gives_the_same_awards(registers, tmp_path):
     summary, awards = results["jsonl"]
     extra = Counter(a for a in awards if a[0] in ("S-stack", "S-cap"))
     assert awards - extra == parquet_awards
-    assert summary["profiles"]["read"] == ENTERPRISES + 2
+    assert summary["profiles"]["read"] == ENTERPRISES + PARKS_AND_CLUSTERS + 2
     assert summary["profiles"]["rejected"] == parquet_summary["profiles"]["rejected"]
     statuses = {(a[1], a[3]) for a in extra}
     # 8a and 8b both pay 500万元 (capped), 8c 200万元: one is paid, ties to the first named
@@ -150,7 +151,7 @@ def test_the_summary_adds_up(registers, tmp_path, capsys):
     printed = capsys.readouterr().out
     summary = json.loads((tmp_path / "awards.csv.summary.json").read_text(encoding="utf-8"))
     p = summary["profiles"]
-    assert p["read"] == p["screened"] + p["rejected"] == ENTERPRISES + 2
+    assert p["read"] == p["screened"] + p["rejected"] == ENTERPRISES + PARKS_AND_CLUSTERS + 2
     assert f"{p['read']:,} read = {p['screened']:,} screened + {p['rejected']:,} rejected" in printed
     rows = read_awards(out)
     paid = [r for r in rows if r["status"] == "paid"]

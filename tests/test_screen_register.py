@@ -227,7 +227,7 @@ def test_explain_on_an_awards_row_reproduces_it(registers, tmp_path, capsys):
 
 
 def test_row_arguments_that_name_no_profile(registers, capsys):
-    assert main(["explain", str(registers["parquet"]), "nmg2026.1.3", "--row", "99999"]) == 1
+    assert main(["explain", str(registers["parquet"] / "企业.parquet"), "nmg2026.1.3", "--row", "99999"]) == 1
     assert "E345" in capsys.readouterr().err
     assert main(["qualify", str(registers["profiles"]), "--row", "1"]) == 1
     assert "E344" in capsys.readouterr().err
@@ -238,7 +238,7 @@ def test_row_arguments_that_name_no_profile(registers, capsys):
     with open(registers["csv"] / "企业.csv", encoding="utf-8", newline="") as stream:
         no_id = next(n for n, row in enumerate(csv.DictReader(stream), 1) if not row["id"])
     capsys.readouterr()
-    assert main(["extract", str(registers["csv"]), "--row", str(no_id)]) == 1
+    assert main(["extract", str(registers["csv"] / "企业.csv"), "--row", str(no_id)]) == 1
     assert "E330" in capsys.readouterr().err
     assert main(["extract", str(registers["jsonl"]), "--row", "1"]) == 0
     assert json.loads(capsys.readouterr().out)["企业"]["id"]

@@ -328,3 +328,15 @@ def test_two_tables_of_one_kind_are_refused(tmp_path, capsys):
     (tmp_path / "more" / "企业.parquet").rename(tmp_path / "企业.parquet")
     assert main(["screen", str(tmp_path), "--out", str(tmp_path / "a.csv"), "--quiet"]) == 1
     assert "two tables" in capsys.readouterr().err
+
+
+def test_a_line_screen_rejects_is_refused_by_row_too(tmp_path, capsys):
+    register = tmp_path / "r.jsonl"
+    register.write_bytes('{"企业": {"id": "A", "制造业": "true"}}\n'.encode() + b"{\"\xff\": 1}\n")
+    summary = screen(register, tmp_path / "a.csv")
+    assert summary["profiles"] == {"read": 2, "screened": 1, "rejected": 1, "granted": 0}
+    capsys.readouterr()
+    assert main(["qualify", str(register), "--row", "2"]) == 1
+    assert "E307" in capsys.readouterr().err
+    assert main(["qualify", str(register), "--row", "1", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["profile"]["id"] == "A"

@@ -22,8 +22,6 @@ from .screen import input_kind
 from .store import StoreLayout, quote
 from .validate import raw_table, raw_year_table
 
-MAX_LINE_BYTES = 10_000_000  # the profile loader's own limit applies after this
-
 
 def _no_row(path: Path, row: int, what: str) -> PolicylogError:
     return PolicylogError([error("E345", "no-such-row", f"`{path}` has no {what} {row}", None,
@@ -59,8 +57,11 @@ def _jsonl_line(path: Path, row: int) -> str:
                 if line_no == row:
                     if not raw.strip():
                         raise _no_row(path, row, "profile on line")
-                    # a line too long is cut here; the loader then says what is wrong with it
-                    return raw[:MAX_LINE_BYTES].decode("utf-8-sig" if row == 1 else "utf-8", "replace")
+                    try:  # as `screen` reads it: a line that is not UTF-8 is rejected (E307)
+                        return raw.decode("utf-8-sig" if row == 1 else "utf-8")
+                    except UnicodeDecodeError:
+                        raise PolicylogError([error("E307", "not-utf8", f"`{path}` line {row} is not "
+                                                    "valid UTF-8", None)]) from None
     except OSError as exc:
         raise PolicylogError([error("E307", "unreadable-file", f"cannot read `{path}`: "
                                     f"{exc.strerror or exc}", None)]) from None

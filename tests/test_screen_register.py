@@ -340,3 +340,24 @@ def test_a_line_screen_rejects_is_refused_by_row_too(tmp_path, capsys):
     assert "E307" in capsys.readouterr().err
     assert main(["qualify", str(register), "--row", "1", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["profile"]["id"] == "A"
+
+
+def test_one_profile_file_is_a_register_of_one(tmp_path, capsys):
+    """Found by the long CLI fuzz run: `screen profile.yaml` was an internal error."""
+    example = ROOT / "examples" / "enterprise.yaml"
+    screen(example, tmp_path / "a.csv")
+    yaml_rows = read_awards(tmp_path / "a.csv")
+    pretty = tmp_path / "enterprise.json"
+    import yaml
+
+    data = yaml.safe_load(example.read_text(encoding="utf-8"))
+    pretty.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    summary = screen(pretty, tmp_path / "b.csv")
+    assert summary["profiles"] == {"read": 1, "screened": 1, "rejected": 0, "granted": 1}
+    assert [answer(r) for r in read_awards(tmp_path / "b.csv")] == [answer(r) for r in yaml_rows]
+    assert len(yaml_rows) == 9
+    capsys.readouterr()
+    assert main(["qualify", str(example), "--row", "1", "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["awards"]) == 9
+    assert main(["qualify", str(example), "--row", "2"]) == 1
+    assert "E345" in capsys.readouterr().err

@@ -41,6 +41,14 @@ def profile_text_from_register(path: Path, rule_base: RuleBase, row: int) -> tup
         else:
             raise PolicylogError([error("E307", "unreadable-file", f"no file or directory `{path}`", None)])
     kind = input_kind(path)
+    if kind == "profiles" and not path.is_dir():  # one profile file: a register of one
+        if row != 1:
+            raise _no_row(path, row, "profile")
+        try:
+            return path.read_bytes().decode("utf-8-sig"), str(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PolicylogError([error("E307", "unreadable-file", f"cannot read `{path}`: "
+                                        f"{getattr(exc, 'strerror', None) or exc}", None)]) from None
     if kind == "profiles":
         raise PolicylogError([error("E344", "not-a-register", f"`{path}` holds profile files, one per "
                                     "profile; `--row` is for a JSON-lines file or a table register", None,

@@ -295,7 +295,8 @@ def _node_data(node):
 
 def read_profile_dir(path: Path, rule_base: RuleBase, sink: RawSink, progress=None) -> None:
     flattener = ProfileFlattener(rule_base, sink)
-    files = sorted(p for p in path.iterdir() if p.suffix.lower() in PROFILE_SUFFIXES and p.is_file())
+    files = [path] if not path.is_dir() else \
+        sorted(p for p in path.iterdir() if p.suffix.lower() in PROFILE_SUFFIXES and p.is_file())
     for pid, file in enumerate(files, 1):
         if progress is not None and pid % 1000 == 0:
             progress(pid)

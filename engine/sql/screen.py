@@ -12,6 +12,7 @@ that one profile reproduces it.
 from __future__ import annotations
 
 import copy
+import json
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -62,6 +63,18 @@ def decimal_text(value: Decimal | None) -> str | None:
     return text
 
 
+def _first_line_is_json(path: Path) -> bool:
+    try:
+        with open(path, "rb") as stream:
+            for raw in stream:
+                if raw.strip():
+                    json.loads(raw)
+                    return True
+    except (OSError, ValueError):  # ValueError: not JSON, or not UTF-8
+        return False
+    return True
+
+
 def input_kind(path: Path) -> str:
     if path.is_dir():
         if any(p.suffix.lower() in PROFILE_SUFFIXES for p in path.iterdir()):
@@ -74,8 +87,10 @@ def input_kind(path: Path) -> str:
         return "tables"
     if suffix in (".duckdb", ".db"):
         return "duckdb"
+    if suffix == ".json":  # JSON lines named .json, or one profile file (pretty-printed)
+        return "jsonl" if _first_line_is_json(path) else "profiles"
     if suffix in PROFILE_SUFFIXES:
-        return "jsonl" if suffix == ".json" else "profiles"
+        return "profiles"  # one profile file: a register of one
     raise PolicylogError([error("E344", "unknown-input", f"cannot tell what `{path}` holds", None,
                                 help="give a .jsonl file, a directory of profiles, a .csv/.parquet "
                                      "table or a .duckdb database")])

@@ -20,7 +20,7 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "screen", help="screen a register of enterprises in bulk (SQL on embedded DuckDB)",
         description="Screen every profile of a register against the policy lists. PROFILES is a "
-                    "JSON-lines file, a directory of profile files, a CSV/Parquet table (with "
+                    "JSON-lines file, a directory of profile files (or one), a CSV/Parquet table (with "
                     "sibling tables for projects, certifications …) or a DuckDB database; see "
                     "docs/screening.md.")
     parser.add_argument("profiles", metavar="PROFILES")

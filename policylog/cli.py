@@ -44,6 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     if any("\x00" in argument for argument in arguments):  # no shell can pass one; open() refuses it
         parser.error("an argument contains a NUL character")
+    for argument in arguments:
+        if argument == "--":
+            break
+        # argparse (3.11) turns `--out=--` into an empty list, whatever the option's type
+        if argument.startswith("-") and argument.endswith("=--") and "=" not in argument[:-3]:
+            parser.error(f"`{argument}`: `--` is not a value for {argument[:-3]}")
     args = parser.parse_args(arguments)
     try:
         return args.run(args)

@@ -299,6 +299,16 @@ def test_a_nul_in_an_argument_is_a_usage_error(argv):
     run(argv).assert_usage_error()
 
 
+@pytest.mark.parametrize("argv", [["explain", "p.yaml", "x", "--policy=--"], ["screen", "r.jsonl", "--out=--"],
+                                  ["qualify", "p.yaml", "--row=--"]], ids=["policy", "out", "row"])
+def test_double_dash_as_an_option_value_is_a_usage_error(argv):
+    """`explain … --policy=--` (found by the long CLI run): argparse gives the option an empty
+    list whatever its type, and `--policy` then failed with "unhashable type: 'list'"."""
+    from .harness import run
+
+    run(argv).assert_usage_error()
+
+
 def test_a_nul_in_a_path_read_from_a_file_is_an_unreadable_file():
     from policylog.dsl.parser import parse_file
     from policylog.engine.profiles import load_profile

@@ -108,14 +108,20 @@ def qualify_answers(rule_base, profile_list, policies=None) -> tuple[dict, set]:
             rejected.add(line)
             continue
         for award in engine.qualify(loaded).awards:
-            path = " / ".join(f"{k}:{i}" for k, i in award.subjects)
-            status = "informational" if award.amount is None else ("excluded" if award.excluded_by else "paid")
-            amount = award.amount
-            payers = {p: (m.low, m.high) for p, m in award.payers} if amount is not None else {}
-            answers[(line, award.provision, path)] = (
-                status, amount.low if amount else None, amount.high if amount else None,
-                award.excluded_by, payers)
+            provision, path, answer = award_answer(award)
+            answers[(line, provision, path)] = answer
     return answers, rejected
+
+
+def award_answer(award) -> tuple[str, str, tuple]:
+    """(provision, subject path, (status, low, high, excluded by, payers)) of a qualify award,
+    in the terms of an awards row."""
+    path = " / ".join(f"{k}:{i}" for k, i in award.subjects)
+    status = "informational" if award.amount is None else ("excluded" if award.excluded_by else "paid")
+    amount = award.amount
+    payers = {p: (m.low, m.high) for p, m in award.payers} if amount is not None else {}
+    return award.provision, path, (status, amount.low if amount else None, amount.high if amount else None,
+                                   award.excluded_by, payers)
 
 
 def write_jsonl(profile_list, tmp: Path) -> Path:
@@ -197,12 +203,6 @@ def assert_rows_reproduced(rule_base, screener: Screener, policies=None) -> None
                 f"{[d.message for d in exc.diagnostics]}"
             continue
         assert not rejected, f"row {number}: rejected by screening, valid when taken out:\n{text}"
-        expected = {}
-        for award in engine.qualify(profile).awards:
-            path = " / ".join(f"{k}:{i}" for k, i in award.subjects)
-            status = "informational" if award.amount is None else ("excluded" if award.excluded_by else "paid")
-            amount = award.amount
-            payers = {p: (_norm(m.low), _norm(m.high)) for p, m in award.payers} if amount is not None else {}
-            expected[(award.provision, path)] = (status, _norm(amount.low) if amount else None,
-                                                 _norm(amount.high) if amount else None, award.excluded_by, payers)
+        expected = normalise({(provision, path): answer for provision, path, answer
+                              in map(award_answer, engine.qualify(profile).awards)})
         assert expected == screened.get((source, number), {}), f"{source} row {number}:\n{text}"

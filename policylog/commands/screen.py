@@ -16,6 +16,9 @@ from .common import (EXIT_OK, UsageError, add_diagnostics_format, add_policy_arg
                      add_rules_argument, guarded, load_rules, select_policies)
 
 
+MAX_THREADS = 1024  # DuckDB's thread count is a 64-bit integer; more threads than this make no sense
+
+
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "screen", help="screen a register of enterprises in bulk (SQL on embedded DuckDB)",
@@ -81,8 +84,8 @@ def run(args, sources) -> int:
     for option, value in (("--out", args.out), ("--errors", args.errors), ("--summary", args.summary)):
         if value is not None and not Path(value).name:  # `--out ""`, `--out .`: no file to write
             raise UsageError(f"`{option} {value}` names no file")
-    if args.threads is not None and args.threads < 0:
-        raise UsageError(f"`--threads {args.threads}`: the number of threads is not negative")
+    if args.threads is not None and not 1 <= args.threads <= MAX_THREADS:
+        raise UsageError(f"`--threads {args.threads}`: give a number of threads from 1 to {MAX_THREADS}")
     errors = Path(args.errors) if args.errors else out.with_name(out.name + ".errors.csv")
     summary_path = Path(args.summary) if args.summary else out.with_name(out.name + ".summary.json")
     progress = Progress(sys.stderr.isatty() and not args.quiet and not os.environ.get("CI"))

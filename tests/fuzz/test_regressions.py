@@ -325,10 +325,11 @@ def test_a_nul_in_a_path_read_from_a_file_is_an_unreadable_file():
 @pytest.mark.parametrize("extra, code", [
     (["--out="], 2),                                    # ValueError: PosixPath('.') has an empty name
     (["--out", "out.jsonl", "--threads", "-3"], 2),     # duckdb SyntaxException
+    (["--out", "out.jsonl", "--threads", "99999999999999999999"], 2),  # duckdb: out of range for INT64
     (["--out", "{tmp}"], 1),                            # duckdb IOException: the path is a directory
     (["--out", "{tmp}/missing/out.jsonl"], 1),          # duckdb IOException: no such folder
     (["--out", "out.jsonl", "--summary", "{tmp}"], 1),  # IsADirectoryError
-], ids=["empty-out", "negative-threads", "out-is-a-directory", "missing-folder", "summary-is-a-directory"])
+], ids=["empty-out", "negative-threads", "huge-threads", "out-is-a-directory", "missing-folder", "summary-is-a-directory"])
 def test_screen_output_options(extra, code, tmp_path, monkeypatch):
     """`policylog screen REGISTER --out=` and friends ended in internal errors."""
     from ..conftest import FIXTURES

@@ -361,3 +361,18 @@ def test_one_profile_file_is_a_register_of_one(tmp_path, capsys):
     assert len(json.loads(capsys.readouterr().out)["awards"]) == 9
     assert main(["qualify", str(example), "--row", "2"]) == 1
     assert "E345" in capsys.readouterr().err
+
+
+def test_a_quote_in_the_register_path(tmp_path, capsys):
+    """The awards name the file as it is, so `--row` finds it again (SQL doubles the quote)."""
+    folder = tmp_path / "o'brien"
+    folder.mkdir()
+    (folder / "企业.csv").write_text("id,制造业\nE1,true\n", encoding="utf-8")
+    (folder / "项目.csv").write_text("id,企业,节水技术改造项目,年节水量(万吨),投资额(万元)\nP,E1,是,6,800\n",
+                                     encoding="utf-8")
+    screen(folder, tmp_path / "a.csv")
+    rows = read_awards(tmp_path / "a.csv")
+    assert {r["profile_source"] for r in rows} == {str(folder / "企业.csv")}
+    capsys.readouterr()
+    assert main(["qualify", rows[0]["profile_source"], "--row", "1", "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["awards"]) == len(rows)

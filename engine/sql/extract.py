@@ -17,7 +17,7 @@ import duckdb
 
 from ...dsl.checker import RuleBase
 from ...dsl.diagnostics import PolicylogError, error
-from .readers import attach_database, find_tables, read_tables
+from .readers import attach_database, find_tables, read_tables, scan_source
 from .screen import input_kind
 from .store import StoreLayout, quote
 from .validate import raw_table, raw_year_table
@@ -82,7 +82,7 @@ def _table_profile(path: Path, rule_base: RuleBase, row: int, kind: str, root: s
     try:
         if kind == "tables":
             roots, scans = find_tables(path, rule_base)
-            sources = {k: scan.split("'")[1] for k, scan in scans.items()}
+            sources = {k: scan_source(scan) for k, scan in scans.items()}
         else:
             roots, scans, sources = attach_database(con, path, rule_base)
         if root is None:

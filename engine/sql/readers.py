@@ -392,6 +392,11 @@ def table_scan(path: Path) -> str:
     return f"read_parquet({literal(str(path))})"
 
 
+def scan_source(scan: str) -> str:
+    """The file a `table_scan` reads, as written (its SQL literal doubles every `'`)."""
+    return scan[scan.index("'") + 1:scan.rindex("'")].replace("''", "'")
+
+
 def find_tables(path: Path, rule_base: RuleBase) -> tuple[list[str], dict[str, str]]:
     """(root kinds, kind → table scan) for a CSV/Parquet file or a directory of kind tables.
 

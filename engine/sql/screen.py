@@ -26,7 +26,7 @@ from ...dsl.diagnostics import PolicylogError, error
 from ..compiler import compile_rule_base
 from .compiler import CompiledSql, SqlCompiler
 from .readers import (PROFILE_SUFFIXES, TABLE_SUFFIXES, ProfileFlattener, RawSink, attach_database,
-                      find_tables, read_jsonl, read_profile_dir, read_tables)
+                      find_tables, read_jsonl, read_profile_dir, read_tables, scan_source)
 from .store import StoreLayout, literal, quote
 from .validate import ERROR_COLUMNS, Validator
 
@@ -147,7 +147,7 @@ class Screener:
             sources = {k: str(path) for k in self.layout.kinds}
         elif kind == "tables":
             roots, scans = find_tables(path, self.rule_base)
-            sources = {k: scan.split("'")[1] for k, scan in scans.items()}
+            sources = {k: scan_source(scan) for k, scan in scans.items()}
             present = read_tables(con, self.rule_base, self.layout, roots, scans, sources)
         else:
             roots, scans, sources = attach_database(con, path, self.rule_base)

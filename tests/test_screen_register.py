@@ -376,3 +376,26 @@ def test_a_quote_in_the_register_path(tmp_path, capsys):
     capsys.readouterr()
     assert main(["qualify", rows[0]["profile_source"], "--row", "1", "--format", "json"]) == 0
     assert len(json.loads(capsys.readouterr().out)["awards"]) == len(rows)
+
+
+def test_row_refuses_the_json_lines_screen_rejects(tmp_path, capsys):
+    """`screen`'s own rules on JSON lines (a root needs an id, unique per kind; JSON, not YAML)
+    hold for `--row` as well: exactly the rejected lines are refused, with the same code."""
+    register = tmp_path / "r.jsonl"
+    register.write_text('{"企业": {"id": "A", "制造业": "true"}}\n'
+                        '{"企业": {"制造业": "true"}}\n'      # no id: E330
+                        '{"企业": {"id": " A", "制造业": "false"}}\n'  # A again: E331
+                        '{企业: {id: B}}\n'                   # YAML, not JSON: E300
+                        '{"园区": {"id": "A"}}\n'              # another kind may reuse the id
+                        '{"企业": {"编号": 7}}\n', encoding="utf-8")
+    screen(register, tmp_path / "a.csv")
+    with open(tmp_path / "a.csv.errors.csv", encoding="utf-8", newline="") as stream:
+        rejected = {int(e["row"]): e["code"] for e in csv.DictReader(stream)}
+    assert rejected == {2: "E330", 3: "E331", 4: "E300"}
+    for row in range(1, 7):
+        capsys.readouterr()
+        code = main(["extract", str(register), "--row", str(row), "--diagnostics-format", "json"])
+        if row in rejected:
+            assert code == 1 and [d["code"] for d in json.loads(capsys.readouterr().err)] == [rejected[row]]
+        else:
+            assert code == 0, capsys.readouterr().err

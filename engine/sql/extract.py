@@ -17,7 +17,8 @@ import duckdb
 
 from ...dsl.checker import RuleBase
 from ...dsl.diagnostics import PolicylogError, error
-from .readers import attach_database, find_tables, read_tables, scan_source
+from ..profiles import ID_KEYS
+from .readers import _text, attach_database, find_tables, read_tables, scan_source
 from .screen import input_kind
 from .store import StoreLayout, quote
 from .validate import raw_table, raw_year_table
@@ -54,26 +55,71 @@ def profile_text_from_register(path: Path, rule_base: RuleBase, row: int) -> tup
                                     "profile; `--row` is for a JSON-lines file or a table register", None,
                                     help="give the profile file itself (the awards row's `profile_source`)")])
     if kind == "jsonl":
-        return _jsonl_line(path, row), f"{path} (line {row})"
+        return _jsonl_line(path, rule_base, row), f"{path} (line {row})"
     return _table_profile(path, rule_base, row, kind, root_kind), f"{path} (row {row})"
 
 
-def _jsonl_line(path: Path, row: int) -> str:
+def _jsonl_line(path: Path, rule_base: RuleBase, row: int) -> str:
+    """Line `row`, refused where `screen` rejects it on its own rules: not UTF-8 (E307), not JSON
+    (E300: the profile loader would read YAML), a root without an id (E330), an id an earlier
+    line's root of the same kind has (E331)."""
+    earlier: dict[tuple[str, str], int] = {}
     try:
         with open(path, "rb") as stream:
             for line_no, raw in enumerate(stream, 1):
-                if line_no == row:
-                    if not raw.strip():
-                        raise _no_row(path, row, "profile on line")
-                    try:  # as `screen` reads it: a line that is not UTF-8 is rejected (E307)
-                        return raw.decode("utf-8-sig" if row == 1 else "utf-8")
-                    except UnicodeDecodeError:
-                        raise PolicylogError([error("E307", "not-utf8", f"`{path}` line {row} is not "
-                                                    "valid UTF-8", None)]) from None
+                if line_no < row:
+                    key = _root_key(raw, rule_base)
+                    if key is not None:
+                        earlier.setdefault(key, line_no)
+                    continue
+                if not raw.strip():
+                    raise _no_row(path, row, "profile on line")
+                try:  # as `screen` reads it
+                    text = raw.decode("utf-8-sig" if row == 1 else "utf-8")
+                    data = json.loads(text, parse_int=str, parse_float=str)
+                except UnicodeDecodeError:
+                    raise PolicylogError([error("E307", "not-utf8", f"`{path}` line {row} is not "
+                                                "valid UTF-8", None)]) from None
+                except ValueError as exc:
+                    raise PolicylogError([error("E300", "profile-syntax", f"`{path}` line {row} is not "
+                                                f"valid JSON: {getattr(exc, 'msg', exc)}", None)]) from None
+                key = _root_key(raw, rule_base, data)
+                if key is None and _is_root_record(data, rule_base):
+                    raise PolicylogError([error("E330", "missing-id", f"`{path}` line {row}: a root record "
+                                                "in a register needs an `id`", None,
+                                                help="`policylog screen` rejects this line")])
+                if key is not None and key in earlier:
+                    raise PolicylogError([error("E331", "duplicate-root", f"`{path}` line {row}: the id "
+                                                f"`{key[1]}` is already used by line {earlier[key]}", None,
+                                                help="`policylog screen` screens the first and rejects this one")])
+                return text
     except OSError as exc:
         raise PolicylogError([error("E307", "unreadable-file", f"cannot read `{path}`: "
                                     f"{exc.strerror or exc}", None)]) from None
     raise _no_row(path, row, "line")
+
+
+def _is_root_record(data, rule_base: RuleBase) -> bool:
+    return isinstance(data, dict) and len(data) == 1 and next(iter(data)) in rule_base.root_kinds \
+        and isinstance(next(iter(data.values())), dict)
+
+
+def _root_key(raw: bytes, rule_base: RuleBase, data=None) -> tuple[str, str] | None:
+    """(root kind, id) of a JSON line's profile, or None when it has none."""
+    if data is None:
+        try:
+            data = json.loads(raw, parse_int=str, parse_float=str)
+        except ValueError:
+            return None
+    if not _is_root_record(data, rule_base):
+        return None
+    kind, body = next(iter(data.items()))
+    for key in ID_KEYS:
+        if key in body:
+            text = _text(body[key])
+            # white space around an id is not part of it (as in `qualify` and `screen`)
+            return (kind, text.strip()) if text is not None and text.strip() else None
+    return None
 
 
 def _table_profile(path: Path, rule_base: RuleBase, row: int, kind: str, root: str | None) -> str:

@@ -35,9 +35,12 @@ def add_profile_argument(parser: argparse.ArgumentParser) -> None:
                              "`profile_source` and `profile_row`")
 
 
+MAX_ROW = 10**12  # rows of a root table are numbered below this (engine/sql/readers.py)
+
+
 def row_number(text: str) -> int:
-    if not text.isascii() or not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"`{text}` is not a row number (1, 2, …)")
+    if not text.isascii() or not text.isdigit() or len(text) > 13 or not 1 <= int(text) < MAX_ROW:
+        raise argparse.ArgumentTypeError(f"`{text[:40]}` is not a row number (1 to {MAX_ROW - 1:,})")
     return int(text)
 
 

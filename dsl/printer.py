@@ -55,6 +55,23 @@ def _member(name: str) -> str:
     return name if name.isidentifier() else quote(name)
 
 
+# How a comparison and a literal read in an explanation (`6万吨 ≥ 5万吨`, `“制造业”`), as
+# opposed to in a rule file.
+SHOWN_OPERATOR = {">=": "≥", "<=": "≤", "!=": "≠", "=": "=", ">": ">", "<": "<"}
+
+
+def shown_literal(expr: ast.Expr) -> str | None:
+    """A symbol, text or truth value as an explanation shows it; None for anything else."""
+    match expr:
+        case ast.Symbol(name=name):
+            return name
+        case ast.TextLiteral(value=value):
+            return f"“{value}”"
+        case ast.BoolLiteral(value=value):
+            return "true" if value else "false"
+    return None
+
+
 def print_expr(expr: ast.Expr) -> str:
     match expr:
         case ast.Quantity(text=text):

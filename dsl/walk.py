@@ -34,3 +34,19 @@ def references(expr: ast.Expr, *, into_exists: bool = True) -> Iterator[ast.Refe
             return
         case _:
             assert_never(expr)
+
+
+def operands(expr: ast.Expr) -> Iterator[ast.Expr]:
+    """The leaves of an arithmetic expression: references (their year indexes not entered),
+    quantities and literals; anything that is not arithmetic is its own leaf."""
+    match expr:
+        case ast.BinaryOp(left=left, right=right):
+            yield from operands(left)
+            yield from operands(right)
+        case ast.Negate(operand=operand):
+            yield from operands(operand)
+        case ast.Call(args=args):
+            for arg in args:
+                yield from operands(arg)
+        case _:
+            yield expr

@@ -11,57 +11,24 @@ quantity's unit, else the attribute's declared one); years are shown as years.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Iterator
 
 from ..dsl import ast
 from ..dsl.checker import RuleBase
-from ..dsl.printer import print_expr
+from ..dsl.printer import SHOWN_OPERATOR, print_expr, shown_literal
+from ..dsl.walk import operands
 from .amounts import AmountError, AmountEvaluator
 from .check_values import Absent, CheckValues, format_in_unit, references
 from .explanation import Gap
 from .ir import Check
 
-SYMBOL = {">=": "≥", "<=": "≤", "!=": "≠", "=": "=", "==": "=", ">": ">", "<": "<"}
 NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "=": "!=", "!=": "="}
 FLIPPED = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "=": "=", "!=": "!="}
 
 
-def _top_references(expr: ast.Expr) -> Iterator[ast.Reference]:
-    """References outside year indexes: `企业.营业收入[企业.申报年度 - 1]` reads 营业收入 only."""
-    match expr:
-        case ast.Reference():
-            yield expr
-        case ast.BinaryOp(left=left, right=right):
-            yield from _top_references(left)
-            yield from _top_references(right)
-        case ast.Negate(operand=operand):
-            yield from _top_references(operand)
-        case ast.Call(args=args):
-            for arg in args:
-                yield from _top_references(arg)
-        case _:
-            return
-
-
 def _is_year(rule_base: RuleBase, expr: ast.Expr) -> bool:
+    """References outside year indexes decide: `企业.营业收入[企业.申报年度 - 1]` reads 营业收入."""
     return any(rule_base.attributes[(r.kind, r.attribute)].type.base == "year"
-               for r in _top_references(expr))
-
-
-def _quantities(expr: ast.Expr) -> Iterator[ast.Quantity]:
-    match expr:
-        case ast.Quantity():
-            yield expr
-        case ast.BinaryOp(left=left, right=right):
-            yield from _quantities(left)
-            yield from _quantities(right)
-        case ast.Negate(operand=operand):
-            yield from _quantities(operand)
-        case ast.Call(args=args):
-            for arg in args:
-                yield from _quantities(arg)
-        case _:
-            return
+               for r in operands(expr) if isinstance(r, ast.Reference))
 
 
 def _has_reference(expr: ast.Expr) -> bool:
@@ -72,7 +39,7 @@ def display_unit(rule_base: RuleBase, required: ast.Expr, actual: ast.Expr) -> s
     """The unit a condition is written in: its quantity's, else the attribute's declared one."""
     if isinstance(required, ast.Quantity) and required.unit:
         return required.unit
-    for quantity in _quantities(required):
+    for quantity in (q for q in operands(required) if isinstance(q, ast.Quantity)):
         if quantity.unit and rule_base.units.resolve(quantity.unit) is not None:
             info = rule_base.units.resolve(quantity.unit)
             if info.dims:
@@ -121,15 +88,11 @@ def _name(expr: ast.Expr, values: CheckValues) -> str:
 
 
 def _shown(expr: ast.Expr, values: CheckValues) -> str:
-    match expr:
-        case ast.Reference():
-            return values.shown(expr)
-        case ast.Symbol(name=name):
-            return name
-        case ast.TextLiteral(value=value):
-            return f"“{value}”"
-        case ast.BoolLiteral(value=value):
-            return "true" if value else "false"
+    if isinstance(expr, ast.Reference):
+        return values.shown(expr)
+    literal = shown_literal(expr)
+    if literal is not None:
+        return literal
     result = AmountEvaluator(values.rule_base, values.lookup).evaluate(expr)
     return result.shown
 
@@ -148,7 +111,7 @@ def _describe_compare(rule_base: RuleBase, op: str, left: ast.Expr, right: ast.E
         if holds:
             if op in ("=", "==") and actual == required:
                 return f"{name} = {actual}", None
-            return f"{name} = {actual} {SYMBOL[op]} {required}", None
+            return f"{name} = {actual} {SHOWN_OPERATOR[op]} {required}", None
         must = "must be" if op in ("=", "==") else "must differ from"
         return f"{name} is {actual}; {must} {required}", None
     evaluator = AmountEvaluator(rule_base, values.lookup)
@@ -167,7 +130,7 @@ def _describe_compare(rule_base: RuleBase, op: str, left: ast.Expr, right: ast.E
     if _has_reference(right):
         required = f"{_name(right, values)} {required}"
     if holds:
-        return f"{name} {actual} {SYMBOL[op]} {required}", None
+        return f"{name} {actual} {SHOWN_OPERATOR[op]} {required}", None
     difference = abs(r - a)
     gap_text = show(difference) if difference else None
     relation = {">=": "short by", "<=": "over by", "=": "differs by", "==": "differs by"}.get(op)
@@ -181,4 +144,4 @@ def _describe_compare(rule_base: RuleBase, op: str, left: ast.Expr, right: ast.E
         relation, gap_text = "must differ from", show(r)
     relative = Decimal(1) if r == 0 else min(Decimal(1), abs(difference / r)) if difference else Decimal(0)
     gap = Gap(actual, required, relation, gap_text, unit, relative)
-    return f"{name} {actual} {SYMBOL[NEGATED[op]]} {required}, {gap.text()}", gap
+    return f"{name} {actual} {SHOWN_OPERATOR[NEGATED[op]]} {required}, {gap.text()}", gap

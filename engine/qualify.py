@@ -20,7 +20,7 @@ from decimal import Decimal
 from ..dsl import ast
 from ..dsl.checker import ProvisionInfo, RuleBase
 from ..dsl.diagnostics import PolicylogError, Span, error
-from ..dsl.printer import print_expr
+from ..dsl.printer import SHOWN_OPERATOR, print_expr, shown_literal
 from ..dsl.units import EXACT, format_money, format_number
 from .amounts import AmountError, AmountEvaluator, Money, compute_amount
 from .compiler import compile_rule_base
@@ -237,7 +237,7 @@ class FiringTracer:
                 case ast.Not():
                     return "holds: no fact makes the negated condition true"
                 case ast.Compare(op=op, left=left, right=right):
-                    symbol = {">=": "≥", "<=": "≤", "!=": "≠", "=": "="}.get(op, op)
+                    symbol = SHOWN_OPERATOR.get(op, op)
                     return f"{self._show(evaluator, left)} {symbol} {self._show(evaluator, right)}"
                 case ast.Member(operand=operand, members=members):
                     return f"{self._show(evaluator, operand)} ∈ {{{', '.join(members)}}}"
@@ -250,13 +250,10 @@ class FiringTracer:
         return check.description or "holds"
 
     def _show(self, evaluator: AmountEvaluator, expr: ast.Expr) -> str:
+        literal = shown_literal(expr)
+        if literal is not None:
+            return literal
         match expr:
-            case ast.Symbol(name=name):
-                return name
-            case ast.TextLiteral(value=value):
-                return f"“{value}”"
-            case ast.BoolLiteral(value=value):
-                return "true" if value else "false"
             case ast.Reference():
                 value = evaluator.lookup(expr)
                 if isinstance(value, bool):
